@@ -1,0 +1,2 @@
+/** Placeholder: this package has no public API yet. */
+export {};
