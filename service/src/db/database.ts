@@ -1,0 +1,84 @@
+import knexFactory, { type Knex } from 'knex';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Dialect = 'mysql' | 'sqlite';
+
+/** A knex handle, or a transaction on one: repositories accept either. */
+export type Queryable = Knex;
+
+export interface DatabaseTarget {
+  dialect: Dialect;
+  /** `mysql://user:pass@host:port/db` for MySQL; a file path or `:memory:` for SQLite. */
+  location: string;
+}
+
+/** The one handle the service holds on its database. */
+export class Database {
+  private constructor(
+    readonly knex: Knex,
+    readonly dialect: Dialect,
+  ) {}
+
+  static open(target: DatabaseTarget): Database {
+    if (target.dialect === 'mysql') {
+      return new Database(
+        knexFactory({
+          client: 'mysql2',
+          connection: target.location,
+          pool: { min: 0, max: 10 },
+        }),
+        'mysql',
+      );
+    }
+    if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
+    return new Database(
+      knexFactory({
+        client: 'better-sqlite3',
+        connection: { filename: target.location },
+        useNullAsDefault: true,
+        // One connection: SQLite has a single writer anyway, and one connection keeps `:memory:` one database.
+        pool: {
+          min: 1,
+          max: 1,
+          afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
+            conn.pragma('journal_mode = WAL');
+            conn.pragma('foreign_keys = ON');
+            conn.pragma('busy_timeout = 5000');
+            done(null, conn);
+          },
+        },
+      }),
+      'sqlite',
+    );
+  }
+
+  transaction<T>(work: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.knex.transaction(work);
+  }
+
+  /** Readiness: can we run a query right now? */
+  async ping(): Promise<boolean> {
+    try {
+      await this.knex.raw('select 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.knex.destroy();
+  }
+}
+
+/** True for a unique or primary-key violation on either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** `SELECT … FOR UPDATE` where the dialect has row locks; SQLite serialises writers and has none. */
+export function lockForUpdate<T extends Knex.QueryBuilder>(query: T, on: Queryable): T {
+  return (on.client.config.client === 'mysql2' ? query.forUpdate() : query) as T;
+}

@@ -1,0 +1,13 @@
+import { randomBase62 } from './base62';
+
+export type IdKind = 'key' | 'pol' | 'rk' | 'ws';
+
+/** Public ids: `key_…`, `pol_…`, `rk_…`, `ws_…` with 20 base62 characters (≈119 bits). */
+export function newId(kind: IdKind): string {
+  return `${kind}_${randomBase62(20)}`;
+}
+
+export const ID_PATTERN = {
+  key: /^key_[0-9A-Za-z]{1,40}$/,
+  pol: /^pol_[0-9A-Za-z]{1,40}$/,
+} as const;

@@ -1,0 +1,157 @@
+/** The domain's nouns, as services hand them out. Times are Dates; absent optional settings are null. */
+
+export const ENVIRONMENTS = ['production', 'preview', 'development'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** The env part of a secret's text for each environment. */
+export const SECRET_ENV: Record<Environment, 'live' | 'prev' | 'dev'> = {
+  production: 'live',
+  preview: 'prev',
+  development: 'dev',
+};
+
+export const KEY_STATUSES = ['active', 'disabled', 'expired', 'revoked'] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+/** What is stored; `expired` is derived from `expiresAt` and the clock. */
+export type StoredKeyState = Exclude<KeyStatus, 'expired'>;
+
+export const ROOT_SCOPES = ['keys:read', 'keys:write', 'keys:verify', 'policies:write', 'workspaces:admin'] as const;
+export type RootScope = (typeof ROOT_SCOPES)[number];
+
+export const QUOTA_WINDOWS = ['total', 'daily', 'weekly', 'monthly'] as const;
+export type QuotaWindow = (typeof QUOTA_WINDOWS)[number];
+/** Rolling window lengths; `total` is all time. */
+export const QUOTA_WINDOW_SECONDS: Record<Exclude<QuotaWindow, 'total'>, number> = {
+  daily: 24 * 3600,
+  weekly: 7 * 24 * 3600,
+  monthly: 30 * 24 * 3600,
+};
+
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimit = { limit: 60, windowSeconds: 60 };
+
+export type Quota = Partial<Record<QuotaWindow, number>>;
+
+export interface CreditRefill {
+  amount: number;
+  intervalSeconds: number;
+}
+
+export interface Credits {
+  remaining: number;
+  refill?: CreditRefill;
+}
+
+/** The limit settings a key or a policy can carry; null = not set here. */
+export interface LimitSettings {
+  rateLimit: RateLimit | null;
+  quota: Quota | null;
+  credits: Credits | null;
+}
+
+export interface ApiKey extends LimitSettings {
+  id: string;
+  workspaceId: string;
+  name: string;
+  environment: Environment;
+  tags: string[];
+  group: string;
+  scopes: string[];
+  resources: string[];
+  ipAllowlist: string[];
+  expiresAt: Date | null;
+  quotaPolicyId: string | null;
+  metadata: Record<string, unknown> | null;
+  status: KeyStatus;
+  /** Masked secret, e.g. `acme_live_Ab3x…9fQ2`. */
+  start: string;
+  createdAt: Date;
+  createdBy: string;
+  updatedAt: Date;
+  lastUsedAt: Date | null;
+  lastRotatedAt: Date | null;
+  usageCount: number;
+  /** Increases with every change; `If-Match` compares against it. */
+  version: number;
+}
+
+/** A key as the repository returns it: the stored state, before the clock decides whether it expired. */
+export type StoredApiKey = Omit<ApiKey, 'status'> & { state: StoredKeyState };
+
+export interface QuotaPolicy extends LimitSettings {
+  id: string;
+  workspaceId: string;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+export interface FailedAuthPolicy {
+  maxFailures: number;
+  windowSeconds: number;
+  blockSeconds: number;
+}
+
+export const DEFAULT_FAILED_AUTH_POLICY: FailedAuthPolicy = { maxFailures: 20, windowSeconds: 300, blockSeconds: 900 };
+
+export interface Workspace {
+  id: string;
+  slug: string;
+  name: string;
+  maxActiveKeys: number | null;
+  planLimits: { perSecond: number | null; perMinute: number | null };
+  creditBalance: number | null;
+  failedAuthPolicy: FailedAuthPolicy;
+  createdAt: Date;
+}
+
+export interface RootKey {
+  id: string;
+  workspaceId: string;
+  name: string;
+  scopes: RootScope[];
+  start: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** Who made a change: a root key (over HTTP) or an operator at the CLI. */
+export interface Actor {
+  type: 'root_key' | 'cli' | 'system';
+  id: string;
+}
+
+/** The workspace and actor a service call acts for. */
+export interface Caller {
+  workspaceId: string;
+  actor: Actor;
+  requestId?: string;
+}
+
+export type AuditTargetType = 'key' | 'quota_policy' | 'root_key' | 'workspace';
+
+export interface AuditEvent {
+  id: string;
+  workspaceId: string;
+  action: string;
+  targetType: AuditTargetType;
+  targetId: string;
+  keyId: string | null;
+  actor: Actor;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  requestId: string | null;
+  createdAt: Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: string | null;
+}

@@ -1,0 +1,57 @@
+import type { RootKey, RootScope } from '../domain/model';
+import type { Queryable } from '../db/database';
+import { fromMillis, fromMillisRequired } from './columns';
+
+export interface DbRootKeyRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  scopes: string;
+  secret_hash: string;
+  pepper_version: number;
+  start: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+function fromRow(row: DbRootKeyRow): RootKey {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    name: row.name,
+    scopes: JSON.parse(row.scopes) as RootScope[],
+    start: row.start,
+    createdAt: fromMillisRequired(row.created_at),
+    lastUsedAt: fromMillis(row.last_used_at),
+    revokedAt: fromMillis(row.revoked_at),
+  };
+}
+
+export async function insertRootKey(db: Queryable, key: RootKey, digest: { hash: string; pepperVersion: number }): Promise<void> {
+  await db('root_keys').insert({
+    id: key.id,
+    workspace_id: key.workspaceId,
+    name: key.name,
+    scopes: JSON.stringify(key.scopes),
+    secret_hash: digest.hash,
+    pepper_version: digest.pepperVersion,
+    start: key.start,
+    created_at: key.createdAt.getTime(),
+    last_used_at: null,
+    revoked_at: null,
+  });
+}
+
+/** The unrevoked root key whose secret hashes to one of `hashes`. */
+export async function findRootKeyByHashes(db: Queryable, hashes: string[]): Promise<RootKey | null> {
+  const row = (await db<DbRootKeyRow>('root_keys').whereIn('secret_hash', hashes).whereNull('revoked_at').first()) as
+    | DbRootKeyRow
+    | undefined;
+  return row ? fromRow(row) : null;
+}
+
+export async function countRootKeys(db: Queryable): Promise<number> {
+  const row = (await db('root_keys').count({ n: '*' }).first()) as { n: number | string };
+  return Number(row.n);
+}
