@@ -1,0 +1,89 @@
+import type { Clock } from '../clock';
+import type { Database } from '../db/database';
+import { NotFoundError } from '../domain/errors';
+import { toApiKey } from '../domain/keys';
+import { effectiveLimits, type EffectiveLimits } from '../domain/limits';
+import { QUOTA_WINDOW_SECONDS, QUOTA_WINDOWS, type ApiKey, type Caller, type Environment, type Page, type QuotaWindow } from '../domain/model';
+import { findKey, listKeys, type KeyStatusFilter } from '../repositories/apiKeys';
+import { findPolicy } from '../repositories/quotaPolicies';
+import { countAdmittedSince, listRequestLogs, type RequestLog } from '../repositories/requestLogs';
+import { decodeNumericCursor, encodeCursor } from './cursor';
+
+export interface KeyListFilter {
+  q?: string;
+  status?: KeyStatusFilter;
+  environment?: Environment;
+  tag?: string;
+  group?: string;
+  cursor?: string;
+  limit: number;
+}
+
+export interface WindowUsage {
+  window: QuotaWindow;
+  /** Admitted verifications in the window (rolling: the last 24 h, 7 d or 30 d; `total` = all time). */
+  used: number;
+  /** Null when the window has no quota. */
+  limit: number | null;
+  remaining: number | null;
+}
+
+export interface KeyDetails {
+  key: ApiKey;
+  /** The limits in force: the key's own settings over its policy's, with the default rate limit. */
+  effectiveLimits: EffectiveLimits;
+  usage: WindowUsage[];
+}
+
+/** Reading keys: list, one key with its usage, its request logs. */
+export class KeyReadService {
+  constructor(private readonly deps: { db: Database; clock: Clock }) {}
+
+  async list(caller: Caller, filter: KeyListFilter): Promise<Page<ApiKey>> {
+    const now = this.deps.clock.now();
+    const { keys, lastPk } = await listKeys(this.deps.db.knex, {
+      workspaceId: caller.workspaceId,
+      now,
+      limit: filter.limit,
+      ...(filter.q ? { nameContains: filter.q } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.environment ? { environment: filter.environment } : {}),
+      ...(filter.tag ? { tag: filter.tag } : {}),
+      ...(filter.group ? { group: filter.group } : {}),
+      ...(filter.cursor ? { beforePk: decodeNumericCursor(filter.cursor) } : {}),
+    });
+    return { items: keys.map((k) => toApiKey(k, now)), nextCursor: lastPk === null ? null : encodeCursor(lastPk) };
+  }
+
+  async get(caller: Caller, id: string): Promise<KeyDetails> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const stored = await findKey(db.knex, caller.workspaceId, id);
+    if (!stored) throw new NotFoundError('key', id);
+    const policy = stored.quotaPolicyId ? await findPolicy(db.knex, caller.workspaceId, stored.quotaPolicyId) : null;
+    const limits = effectiveLimits(stored, policy);
+    const usage: WindowUsage[] = [];
+    for (const window of QUOTA_WINDOWS) {
+      const used =
+        window === 'total'
+          ? stored.usageCount
+          : await countAdmittedSince(db.knex, id, new Date(now.getTime() - QUOTA_WINDOW_SECONDS[window] * 1000));
+      const limit = limits.quota[window] ?? null;
+      usage.push({ window, used, limit, remaining: limit === null ? null : Math.max(0, limit - used) });
+    }
+    return { key: toApiKey(stored, now), effectiveLimits: limits, usage };
+  }
+
+  async logs(caller: Caller, id: string, page: { cursor?: string; limit: number }): Promise<Page<RequestLog>> {
+    const { db } = this.deps;
+    if (!(await findKey(db.knex, caller.workspaceId, id))) throw new NotFoundError('key', id);
+    const logs = await listRequestLogs(db.knex, {
+      workspaceId: caller.workspaceId,
+      keyId: id,
+      limit: page.limit,
+      ...(page.cursor ? { beforeId: decodeNumericCursor(page.cursor) } : {}),
+    });
+    const last = logs.length === page.limit ? logs[logs.length - 1] : undefined;
+    return { items: logs, nextCursor: last ? encodeCursor(last.id) : null };
+  }
+}

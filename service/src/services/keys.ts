@@ -1,0 +1,371 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Clock } from '../clock';
+import type { Database } from '../db/database';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../domain/errors';
+import { newId } from '../domain/ids';
+import { toApiKey } from '../domain/keys';
+import {
+  SECRET_ENV,
+  type ApiKey,
+  type Caller,
+  type Credits,
+  type Environment,
+  type Quota,
+  type RateLimit,
+  type StoredApiKey,
+  type StoredKeyState,
+  type Workspace,
+} from '../domain/model';
+import type { PepperRing } from '../domain/pepper';
+import { sealSecret, unsealSecret } from '../domain/sealing';
+import { generateSecret, maskSecret } from '../domain/secrets';
+import { countActiveKeys, findKey, insertKey, keyHasHistory, markKeyDeleted, updateKey } from '../repositories/apiKeys';
+import { claimIdempotencyKey, findIdempotencyRecord } from '../repositories/idempotency';
+import { deleteSecretsOfKey, endSecrets, insertSecret } from '../repositories/keySecrets';
+import { findPolicy } from '../repositories/quotaPolicies';
+import { findWorkspace } from '../repositories/workspaces';
+import { recordChange } from './audit';
+
+/** The editable settings of a key. Absent = keep (on update) or default (on create); null = clear. */
+export interface KeySettings {
+  name: string;
+  tags: string[];
+  group: string;
+  scopes: string[];
+  resources: string[];
+  ipAllowlist: string[];
+  expiresAt: Date | null;
+  rateLimit: RateLimit | null;
+  quota: Quota | null;
+  credits: Credits | null;
+  quotaPolicyId: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+export type CreateKeyInput = Partial<KeySettings> & { name: string; environment?: Environment };
+export type UpdateKeyInput = Partial<KeySettings>;
+
+export interface IssuedSecret {
+  key: ApiKey;
+  /** The only time the secret is shown. */
+  secret: string;
+}
+
+export type BulkAction = 'disable' | 'enable' | 'revoke' | 'delete';
+
+export type BulkResult =
+  | { id: string; ok: true; status: ApiKey['status'] | 'deleted' }
+  | { id: string; ok: false; error: { code: string; message: string } };
+
+export interface KeyServiceDeps {
+  db: Database;
+  clock: Clock;
+  peppers: PepperRing;
+}
+
+const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+
+/** Raised inside a create transaction that lost the race for its Idempotency-Key; the create is replayed. */
+class IdempotencyRace extends Error {}
+
+/** The key lifecycle: create, edit, disable/enable, revoke, rotate, delete. Every change is audited in its transaction. */
+export class KeyService {
+  constructor(private readonly deps: KeyServiceDeps) {}
+
+  /**
+   * Creates a key and its first secret. With an Idempotency-Key, the same key and body within 24 h return
+   * the first call's key and secret instead of creating another; the same key with another body is a conflict.
+   */
+  async create(caller: Caller, input: CreateKeyInput, idempotencyKey?: string): Promise<IssuedSecret & { replayed: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.deps.db.transaction((tx) => this.createIn(tx, caller, input, idempotencyKey));
+      } catch (err) {
+        if (!(err instanceof IdempotencyRace) || attempt > 0) throw err;
+      }
+    }
+  }
+
+  private async createIn(
+    tx: Knex.Transaction,
+    caller: Caller,
+    input: CreateKeyInput,
+    idempotencyKey: string | undefined,
+  ): Promise<IssuedSecret & { replayed: boolean }> {
+    const { clock, peppers } = this.deps;
+    const now = clock.now();
+    const workspace = await this.lockWorkspace(tx, caller.workspaceId);
+    const idempotency = idempotencyKey
+      ? { keyHash: peppers.digest(`idempotency:${caller.workspaceId}:${idempotencyKey}`).hash, requestHash: hashRequest(input) }
+      : null;
+    if (idempotency) {
+      const previous = await findIdempotencyRecord(tx, caller.workspaceId, idempotency.keyHash, new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS));
+      if (previous) return this.replay(tx, caller, previous, idempotency.requestHash, idempotencyKey!);
+    }
+    await this.assertPolicyExists(tx, caller.workspaceId, input.quotaPolicyId);
+    await this.assertRoomForActiveKey(tx, workspace);
+
+    const environment = input.environment ?? 'production';
+    const secret = generateSecret(workspace.slug, SECRET_ENV[environment]);
+    const key: StoredApiKey = {
+      id: newId('key'),
+      workspaceId: caller.workspaceId,
+      name: input.name,
+      environment,
+      tags: normaliseTags(input.tags ?? []),
+      group: input.group ?? 'default',
+      scopes: input.scopes ?? [],
+      resources: input.resources ?? [],
+      ipAllowlist: input.ipAllowlist ?? [],
+      expiresAt: input.expiresAt ?? null,
+      rateLimit: input.rateLimit ?? null,
+      quota: input.quota ?? null,
+      credits: input.credits ?? null,
+      quotaPolicyId: input.quotaPolicyId ?? null,
+      metadata: input.metadata ?? null,
+      state: 'active',
+      start: maskSecret(secret),
+      createdAt: now,
+      createdBy: `${caller.actor.type}:${caller.actor.id}`,
+      updatedAt: now,
+      lastUsedAt: null,
+      lastRotatedAt: null,
+      usageCount: 0,
+      version: 1,
+    };
+    if (idempotency) {
+      const claimed = await claimIdempotencyKey(
+        tx,
+        {
+          workspaceId: caller.workspaceId,
+          idempotencyKeyHash: idempotency.keyHash,
+          requestHash: idempotency.requestHash,
+          keyId: key.id,
+          sealedSecret: sealSecret(peppers, idempotencyKey!, secret),
+          createdAt: now,
+        },
+        new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS),
+      );
+      if (!claimed) throw new IdempotencyRace();
+    }
+    await insertKey(tx, key);
+    await insertSecret(tx, { keyId: key.id, ...peppers.digest(secret), start: key.start, createdAt: now });
+    const created = toApiKey(key, now);
+    await recordChange(tx, clock, caller, { action: 'key.created', targetType: 'key', targetId: key.id, keyId: key.id, before: null, after: created });
+    return { key: created, secret, replayed: false };
+  }
+
+  private async replay(
+    tx: Knex.Transaction,
+    caller: Caller,
+    previous: { requestHash: string; keyId: string; sealedSecret: string; createdAt: Date },
+    requestHash: string,
+    idempotencyKey: string,
+  ): Promise<IssuedSecret & { replayed: boolean }> {
+    if (previous.requestHash !== requestHash) {
+      throw new ConflictError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this Idempotency-Key was used within the last 24 hours with a different request body; use a new key for a new request',
+      );
+    }
+    const key = await findKey(tx, caller.workspaceId, previous.keyId);
+    const secret = unsealSecret(this.deps.peppers, idempotencyKey, previous.sealedSecret);
+    const rotatedSince = key?.lastRotatedAt && key.lastRotatedAt.getTime() > previous.createdAt.getTime();
+    if (!key || !secret || rotatedSince) {
+      throw new ConflictError(
+        'IDEMPOTENCY_KEY_REUSED',
+        `this Idempotency-Key created key ${previous.keyId}, whose first secret can no longer be shown (deleted or rotated since)`,
+      );
+    }
+    return { key: toApiKey(key, this.deps.clock.now()), secret, replayed: true };
+  }
+
+  /** Applies a partial edit. `expectedVersion` (from If-Match) must be the key's current version. */
+  async update(caller: Caller, id: string, patch: UpdateKeyInput, expectedVersion?: number): Promise<ApiKey> {
+    return this.change(caller, id, 'key.updated', expectedVersion, async (tx, key) => {
+      await this.assertPolicyExists(tx, caller.workspaceId, patch.quotaPolicyId);
+      const next: StoredApiKey = { ...key, ...patch };
+      if (patch.tags) next.tags = normaliseTags(patch.tags);
+      return next;
+    });
+  }
+
+  disable(caller: Caller, id: string): Promise<ApiKey> {
+    return this.setState(caller, id, 'disabled');
+  }
+
+  enable(caller: Caller, id: string): Promise<ApiKey> {
+    return this.setState(caller, id, 'active');
+  }
+
+  /** Permanent: a revoked key can be neither enabled nor rotated. */
+  revoke(caller: Caller, id: string): Promise<ApiKey> {
+    return this.setState(caller, id, 'revoked');
+  }
+
+  private setState(caller: Caller, id: string, state: StoredKeyState): Promise<ApiKey> {
+    const action = { active: 'key.enabled', disabled: 'key.disabled', revoked: 'key.revoked' }[state];
+    return this.change(caller, id, action, undefined, async (tx, key) => {
+      if (key.state === state) return key;
+      if (key.state === 'revoked') throw revokedConflict(id);
+      if (state === 'active') await this.assertRoomForActiveKey(tx, await this.lockWorkspace(tx, caller.workspaceId));
+      return { ...key, state };
+    });
+  }
+
+  /**
+   * Issues a new secret for the same key. The previous secret stays valid for `overlapSeconds` (0 = ends
+   * now), so clients can switch without downtime.
+   */
+  async rotate(caller: Caller, id: string, overlapSeconds: number): Promise<IssuedSecret> {
+    let secret = '';
+    const key = await this.change(caller, id, 'key.rotated', undefined, async (tx, current) => {
+      if (current.state === 'revoked') throw revokedConflict(id);
+      const workspace = (await findWorkspace(tx, caller.workspaceId))!;
+      const now = this.deps.clock.now();
+      secret = generateSecret(workspace.slug, SECRET_ENV[current.environment]);
+      await endSecrets(tx, id, new Date(now.getTime() + overlapSeconds * 1000), now);
+      const start = maskSecret(secret);
+      await insertSecret(tx, { keyId: id, ...this.deps.peppers.digest(secret), start, createdAt: now });
+      return { ...current, start, lastRotatedAt: now };
+    });
+    return { key, secret };
+  }
+
+  /** Only a key that was never used can be deleted; one with history must be disabled or revoked. */
+  async delete(caller: Caller, id: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const key = await this.lockKey(tx, caller.workspaceId, id);
+      if (await keyHasHistory(tx, id)) {
+        throw new ConflictError(
+          'KEY_HAS_HISTORY',
+          `key ${id} has been used (${key.usageCount} verifications) and keeps its history: disable or revoke it instead`,
+        );
+      }
+      const now = this.deps.clock.now();
+      await deleteSecretsOfKey(tx, id);
+      await markKeyDeleted(tx, caller.workspaceId, id, now);
+      await recordChange(tx, this.deps.clock, caller, {
+        action: 'key.deleted',
+        targetType: 'key',
+        targetId: id,
+        keyId: id,
+        before: toApiKey(key, now),
+        after: null,
+      });
+    });
+  }
+
+  /** Applies one action to many keys, each in its own transaction; one failure does not stop the rest. */
+  async bulk(caller: Caller, action: BulkAction, ids: string[], onProgress?: (done: number, result: BulkResult) => void): Promise<BulkResult[]> {
+    const results: BulkResult[] = [];
+    for (const id of ids) {
+      let result: BulkResult;
+      try {
+        if (action === 'delete') {
+          await this.delete(caller, id);
+          result = { id, ok: true, status: 'deleted' };
+        } else {
+          result = { id, ok: true, status: (await this[action](caller, id)).status };
+        }
+      } catch (err) {
+        if (!(err instanceof ConflictError || err instanceof NotFoundError)) throw err;
+        result = { id, ok: false, error: { code: err.code, message: err.message } };
+      }
+      results.push(result);
+      onProgress?.(results.length, result);
+    }
+    return results;
+  }
+
+  /**
+   * The shape every single-key change shares: lock the key, check the expected version, let `mutate`
+   * produce the next state, write it with a new version, and audit before/after in the same transaction.
+   * A `mutate` that returns the key unchanged is a no-op: nothing is written.
+   */
+  private async change(
+    caller: Caller,
+    id: string,
+    action: string,
+    expectedVersion: number | undefined,
+    mutate: (tx: Knex.Transaction, key: StoredApiKey) => Promise<StoredApiKey>,
+  ): Promise<ApiKey> {
+    const { db, clock } = this.deps;
+    return db.transaction(async (tx) => {
+      const key = await this.lockKey(tx, caller.workspaceId, id);
+      if (expectedVersion !== undefined && key.version !== expectedVersion) {
+        throw new PreconditionFailedError(`key ${id}`, expectedVersion, key.version);
+      }
+      const mutated = await mutate(tx, key);
+      const now = clock.now();
+      if (sameSettings(mutated, key)) return toApiKey(key, now);
+      const next: StoredApiKey = { ...mutated, version: key.version + 1, updatedAt: now };
+      await updateKey(tx, next, key.tags);
+      const after = toApiKey(next, now);
+      await recordChange(tx, clock, caller, { action, targetType: 'key', targetId: id, keyId: id, before: toApiKey(key, now), after });
+      return after;
+    });
+  }
+
+  private async lockKey(tx: Knex.Transaction, workspaceId: string, id: string): Promise<StoredApiKey> {
+    const key = await findKey(tx, workspaceId, id, { forUpdate: true });
+    if (!key) throw new NotFoundError('key', id);
+    return key;
+  }
+
+  /** Locks the workspace row: creates and enables in one workspace queue behind it, which keeps maxActiveKeys exact. */
+  private async lockWorkspace(tx: Knex.Transaction, workspaceId: string): Promise<Workspace> {
+    const workspace = await findWorkspace(tx, workspaceId, { forUpdate: true });
+    if (!workspace) throw new NotFoundError('workspace', workspaceId);
+    return workspace;
+  }
+
+  private async assertRoomForActiveKey(tx: Knex.Transaction, workspace: Workspace): Promise<void> {
+    if (workspace.maxActiveKeys === null) return;
+    const active = await countActiveKeys(tx, workspace.id, this.deps.clock.now());
+    if (active >= workspace.maxActiveKeys) {
+      throw new ConflictError(
+        'MAX_ACTIVE_KEYS',
+        `workspace ${workspace.slug} allows ${workspace.maxActiveKeys} active keys and has ${active}: disable, revoke or delete one first`,
+      );
+    }
+  }
+
+  private async assertPolicyExists(tx: Knex.Transaction, workspaceId: string, policyId: string | null | undefined): Promise<void> {
+    if (policyId && !(await findPolicy(tx, workspaceId, policyId))) {
+      throw ValidationError.forField('quotaPolicyId', `no quota policy with id ${policyId} in this workspace`);
+    }
+  }
+}
+
+const revokedConflict = (id: string): ConflictError =>
+  new ConflictError('KEY_REVOKED', `key ${id} is revoked; revocation is permanent (create a new key instead)`);
+
+function normaliseTags(tags: string[]): string[] {
+  return [...new Set(tags)].sort();
+}
+
+/** Whether two stored keys differ in anything a change can touch (version and timestamps aside). */
+function sameSettings(a: StoredApiKey, b: StoredApiKey): boolean {
+  const { version: _va, updatedAt: _ua, ...restA } = a;
+  const { version: _vb, updatedAt: _ub, ...restB } = b;
+  return JSON.stringify(restA) === JSON.stringify(restB);
+}
+
+/** A stable digest of a create body: key order does not matter, values do. */
+function hashRequest(input: CreateKeyInput): string {
+  return createHash('sha256').update(canonicalJson(input)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

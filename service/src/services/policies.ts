@@ -1,0 +1,89 @@
+import type { Knex } from 'knex';
+import type { Clock } from '../clock';
+import type { Database } from '../db/database';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '../domain/errors';
+import { newId } from '../domain/ids';
+import type { Caller, LimitSettings, Page, QuotaPolicy } from '../domain/model';
+import { countKeysUsingPolicy } from '../repositories/apiKeys';
+import { deletePolicy, findPolicy, insertPolicy, listPolicies, updatePolicy } from '../repositories/quotaPolicies';
+import { recordChange } from './audit';
+import { decodeTextCursor, encodeCursor } from './cursor';
+
+export type CreatePolicyInput = { name: string } & Partial<LimitSettings>;
+export type UpdatePolicyInput = Partial<CreatePolicyInput>;
+
+/** Reusable {quota, rateLimit, credits} bundles that keys point at. */
+export class PolicyService {
+  constructor(private readonly deps: { db: Database; clock: Clock }) {}
+
+  async create(caller: Caller, input: CreatePolicyInput): Promise<QuotaPolicy> {
+    const now = this.deps.clock.now();
+    const policy: QuotaPolicy = {
+      id: newId('pol'),
+      workspaceId: caller.workspaceId,
+      name: input.name,
+      quota: input.quota ?? null,
+      rateLimit: input.rateLimit ?? null,
+      credits: input.credits ?? null,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.deps.db.transaction(async (tx) => {
+      await insertPolicy(tx, policy);
+      await this.audit(tx, caller, 'quota_policy.created', policy.id, null, policy);
+    });
+    return policy;
+  }
+
+  async get(caller: Caller, id: string): Promise<QuotaPolicy> {
+    const policy = await findPolicy(this.deps.db.knex, caller.workspaceId, id);
+    if (!policy) throw new NotFoundError('quota policy', id);
+    return policy;
+  }
+
+  async list(caller: Caller, page: { cursor?: string; limit: number }): Promise<Page<QuotaPolicy>> {
+    const items = await listPolicies(this.deps.db.knex, caller.workspaceId, {
+      limit: page.limit,
+      ...(page.cursor ? { afterId: decodeTextCursor(page.cursor) } : {}),
+    });
+    const last = items.length === page.limit ? items[items.length - 1] : undefined;
+    return { items, nextCursor: last ? encodeCursor(last.id) : null };
+  }
+
+  async update(caller: Caller, id: string, patch: UpdatePolicyInput, expectedVersion?: number): Promise<QuotaPolicy> {
+    return this.deps.db.transaction(async (tx) => {
+      const current = await this.lock(tx, caller.workspaceId, id);
+      if (expectedVersion !== undefined && current.version !== expectedVersion) {
+        throw new PreconditionFailedError(`quota policy ${id}`, expectedVersion, current.version);
+      }
+      const next: QuotaPolicy = { ...current, ...patch, version: current.version + 1, updatedAt: this.deps.clock.now() };
+      await updatePolicy(tx, next);
+      await this.audit(tx, caller, 'quota_policy.updated', id, current, next);
+      return next;
+    });
+  }
+
+  /** Refused while any key still points at the policy. */
+  async delete(caller: Caller, id: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const current = await this.lock(tx, caller.workspaceId, id);
+      const users = await countKeysUsingPolicy(tx, id);
+      if (users > 0) {
+        throw new ConflictError('POLICY_IN_USE', `quota policy ${id} is used by ${users} key(s): point them elsewhere first`);
+      }
+      await deletePolicy(tx, caller.workspaceId, id);
+      await this.audit(tx, caller, 'quota_policy.deleted', id, current, null);
+    });
+  }
+
+  private async lock(tx: Knex.Transaction, workspaceId: string, id: string): Promise<QuotaPolicy> {
+    const policy = await findPolicy(tx, workspaceId, id, { forUpdate: true });
+    if (!policy) throw new NotFoundError('quota policy', id);
+    return policy;
+  }
+
+  private audit(tx: Knex.Transaction, caller: Caller, action: string, id: string, before: object | null, after: object | null): Promise<void> {
+    return recordChange(tx, this.deps.clock, caller, { action, targetType: 'quota_policy', targetId: id, before, after });
+  }
+}

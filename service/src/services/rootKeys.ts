@@ -1,0 +1,87 @@
+import type { Clock } from '../clock';
+import type { Database } from '../db/database';
+import { AuthenticationError } from '../domain/errors';
+import { newId } from '../domain/ids';
+import { DEFAULT_FAILED_AUTH_POLICY, ROOT_SCOPES, type Actor, type RootKey, type RootScope, type Workspace } from '../domain/model';
+import type { PepperRing } from '../domain/pepper';
+import { generateSecret, maskSecret, parseSecret } from '../domain/secrets';
+import { countRootKeys, findRootKeyByHashes, insertRootKey } from '../repositories/rootKeys';
+import { findWorkspaceBySlug, insertWorkspace } from '../repositories/workspaces';
+import { recordChange } from './audit';
+
+export interface BootstrapInput {
+  workspaceSlug: string;
+  /** Used only when the workspace is created. */
+  workspaceName?: string;
+  /** Used only when the workspace is created. */
+  maxActiveKeys?: number | null;
+  rootKeyName: string;
+  scopes?: RootScope[];
+}
+
+export interface BootstrapResult {
+  workspace: Workspace;
+  workspaceCreated: boolean;
+  rootKey: RootKey;
+  /** Shown once. */
+  secret: string;
+}
+
+/** Root keys: the credentials of the management API. */
+export class RootKeyService {
+  constructor(private readonly deps: { db: Database; clock: Clock; peppers: PepperRing }) {}
+
+  /** The root key a bearer secret belongs to; an AuthenticationError for anything else. */
+  async authenticate(secretText: string): Promise<RootKey> {
+    const parsed = parseSecret(secretText);
+    if (!parsed || parsed.env !== 'root') throw new AuthenticationError('root key is not valid');
+    const rootKey = await findRootKeyByHashes(this.deps.db.knex, this.deps.peppers.candidateHashes(secretText));
+    if (!rootKey) throw new AuthenticationError('root key is not valid');
+    return rootKey;
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await countRootKeys(this.deps.db.knex)) === 0;
+  }
+
+  /** Creates the workspace when it does not exist yet, and a root key for it (all scopes unless told). */
+  async bootstrap(input: BootstrapInput, actor: Actor): Promise<BootstrapResult> {
+    const { db, clock, peppers } = this.deps;
+    return db.transaction(async (tx) => {
+      const now = clock.now();
+      let workspace = await findWorkspaceBySlug(tx, input.workspaceSlug);
+      const workspaceCreated = workspace === null;
+      if (!workspace) {
+        workspace = {
+          id: newId('ws'),
+          slug: input.workspaceSlug,
+          name: input.workspaceName ?? input.workspaceSlug,
+          maxActiveKeys: input.maxActiveKeys ?? null,
+          planLimits: { perSecond: null, perMinute: null },
+          creditBalance: null,
+          failedAuthPolicy: DEFAULT_FAILED_AUTH_POLICY,
+          createdAt: now,
+        };
+        await insertWorkspace(tx, workspace);
+      }
+      const secret = generateSecret(workspace.slug, 'root');
+      const rootKey: RootKey = {
+        id: newId('rk'),
+        workspaceId: workspace.id,
+        name: input.rootKeyName,
+        scopes: input.scopes ?? [...ROOT_SCOPES],
+        start: maskSecret(secret),
+        createdAt: now,
+        lastUsedAt: null,
+        revokedAt: null,
+      };
+      await insertRootKey(tx, rootKey, peppers.digest(secret));
+      const caller = { workspaceId: workspace.id, actor };
+      if (workspaceCreated) {
+        await recordChange(tx, clock, caller, { action: 'workspace.created', targetType: 'workspace', targetId: workspace.id, before: null, after: workspace });
+      }
+      await recordChange(tx, clock, caller, { action: 'root_key.created', targetType: 'root_key', targetId: rootKey.id, before: null, after: rootKey });
+      return { workspace, workspaceCreated, rootKey, secret };
+    });
+  }
+}
