@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { openApp, type App } from '../app';
+import { ConfigError, loadConfig } from '../config';
+import { migrateToLatest } from '../db/migrate';
+import { DomainError, ValidationError } from '../domain/errors';
+import { ROOT_SCOPES, type Caller, type RootScope } from '../domain/model';
+import { PepperRing } from '../domain/pepper';
+import { SLUG_PATTERN } from '../domain/secrets';
+import { listWorkspaces } from '../repositories/workspaces';
+import { runKeysCommand } from './keys';
+import { serve } from './serve';
+
+const USAGE = `usage: keysmith <command>
+
+  serve                          run the HTTP service (PORT, HOST, KEYSMITH_* from the environment)
+  migrate                        apply pending database migrations
+  bootstrap [--workspace SLUG]   create the workspace if needed and print a new root key once
+            [--name NAME] [--scopes a,b] [--max-active-keys N]
+  pepper                         print a fresh KEYSMITH_PEPPER value
+  keys create --name NAME [--environment production|preview|development] [--tag T]… [--scope S]…
+              [--group G] [--ip CIDR]… [--expires-at ISO-8601] [--policy POLICY_ID]
+  keys list [--q TEXT] [--status S] [--environment E] [--tag T] [--group G]
+  keys show ID
+  keys disable|enable|revoke|delete ID [ID …]
+  keys rotate ID [--overlap-seconds N]
+
+  --workspace SLUG picks the workspace for keys commands (default: the only one); --json prints JSON.
+`;
+
+const OPTIONS = {
+  workspace: { type: 'string' },
+  name: { type: 'string' },
+  scopes: { type: 'string' },
+  'max-active-keys': { type: 'string' },
+  environment: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  scope: { type: 'string', multiple: true },
+  ip: { type: 'string', multiple: true },
+  group: { type: 'string' },
+  'expires-at': { type: 'string' },
+  policy: { type: 'string' },
+  q: { type: 'string' },
+  status: { type: 'string' },
+  'overlap-seconds': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const [command, ...rest] = positionals;
+  if (!command || values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command === 'pepper') {
+    process.stdout.write(`${PepperRing.generateText()}\n`);
+    return;
+  }
+  const config = loadConfig();
+  if (command === 'serve') return serve(config);
+  const app = await openApp(config, { logger: (await import('../logger')).createLogger('warn'), migrate: command === 'migrate' || undefined });
+  try {
+    switch (command) {
+      case 'migrate': {
+        const applied = await migrateToLatest(app.db);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+        return;
+      }
+      case 'bootstrap':
+        return await bootstrap(app, values);
+      case 'keys': {
+        const [sub, ...ids] = rest;
+        if (!sub) throw new ValidationError('usage: keysmith keys <create|list|show|disable|enable|revoke|rotate|delete>');
+        return await runKeysCommand(app, await cliCaller(app, values.workspace), sub, { positionals: ids, values });
+      }
+      default:
+        throw new ValidationError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+    }
+  } finally {
+    await app.close();
+  }
+}
+
+async function bootstrap(app: App, values: { workspace?: string; name?: string; scopes?: string; 'max-active-keys'?: string }): Promise<void> {
+  const slug = values.workspace ?? process.env.KEYSMITH_BOOTSTRAP_WORKSPACE ?? 'default';
+  if (!SLUG_PATTERN.test(slug)) throw ValidationError.forField('workspace', `must be 2–32 characters of a-z, 0-9 and -, starting with a letter; got ${JSON.stringify(slug)}`);
+  const scopes = values.scopes?.split(',').map((s) => s.trim());
+  const unknown = scopes?.filter((s) => !(ROOT_SCOPES as readonly string[]).includes(s)) ?? [];
+  if (unknown.length > 0) throw ValidationError.forField('scopes', `unknown scope(s) ${unknown.join(', ')}; known: ${ROOT_SCOPES.join(', ')}`);
+  const maxActive = values['max-active-keys'] === undefined ? undefined : Number(values['max-active-keys']);
+  if (maxActive !== undefined && !(Number.isInteger(maxActive) && maxActive >= 0)) throw ValidationError.forField('max-active-keys', 'must be a whole number, 0 or more');
+  const result = await app.services.rootKeys.bootstrap(
+    {
+      workspaceSlug: slug,
+      rootKeyName: values.name ?? 'bootstrap',
+      ...(scopes ? { scopes: scopes as RootScope[] } : {}),
+      ...(maxActive !== undefined ? { maxActiveKeys: maxActive } : {}),
+    },
+    { type: 'cli', id: userInfo().username },
+  );
+  process.stderr.write(`${result.workspaceCreated ? 'created' : 'using'} workspace ${result.workspace.slug}; root key ${result.rootKey.id} (${result.rootKey.scopes.join(', ')}), shown once:\n`);
+  process.stdout.write(`${result.secret}\n`);
+}
+
+async function cliCaller(app: App, slug: string | undefined): Promise<Caller> {
+  const workspaces = await listWorkspaces(app.db.knex);
+  const chosen = slug ? workspaces.find((w) => w.slug === slug) : workspaces.length === 1 ? workspaces[0] : undefined;
+  if (!chosen) {
+    const known = workspaces.map((w) => w.slug).join(', ') || 'none yet: run keysmith bootstrap';
+    throw ValidationError.forField('workspace', slug ? `no workspace ${slug} (known: ${known})` : `pass --workspace (known: ${known})`);
+  }
+  return { workspaceId: chosen.id, actor: { type: 'cli', id: userInfo().username } };
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof DomainError) {
+    process.stderr.write(`error: ${err.code}: ${err.message}\n`);
+    for (const d of err.details ?? []) process.stderr.write(`  ${d.field}: ${d.message}\n`);
+    process.exitCode = 1;
+  } else if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+});

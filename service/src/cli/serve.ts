@@ -1,0 +1,58 @@
+import type { Server } from '@hapi/hapi';
+import { openApp, type App } from '../app';
+import type { Config } from '../config';
+import { createServer } from '../http/server';
+
+/**
+ * `keysmith serve`: migrate (unless turned off), print a root key on the very first start of an empty
+ * embedded database, listen, and stop gracefully on SIGTERM/SIGINT.
+ */
+export async function serve(config: Config): Promise<void> {
+  const app = await openApp(config);
+  if (config.database.dialect === 'sqlite') await printFirstRootKey(app, config);
+  const server = await createServer(app, { host: config.host, port: config.port });
+  await server.start();
+  app.logger.info({ uri: server.info.uri, database: config.database.dialect }, 'keysmith listening');
+  process.stdout.write(`Keysmith listening on ${server.info.uri}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    void shutdown(app, server, config.shutdownTimeoutMs, signal);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function shutdown(app: App, server: Server, timeoutMs: number, signal: string): Promise<void> {
+  app.logger.info({ signal, timeoutMs }, 'shutting down: finishing in-flight requests');
+  try {
+    await server.stop({ timeout: timeoutMs });
+    await app.close();
+    app.logger.info('stopped');
+    process.exitCode = 0;
+  } catch (err) {
+    app.logger.error({ err }, 'unclean shutdown');
+    process.exitCode = 1;
+  }
+}
+
+/** The quick start's credential: printed once, to the terminal only (never to the log). */
+async function printFirstRootKey(app: App, config: Config): Promise<void> {
+  if (!(await app.services.rootKeys.isEmpty())) return;
+  const { secret, workspace } = await app.services.rootKeys.bootstrap(
+    { workspaceSlug: config.bootstrapWorkspace, rootKeyName: 'first root key' },
+    { type: 'system', id: 'first-start' },
+  );
+  process.stdout.write(
+    [
+      '',
+      `Created workspace "${workspace.slug}" and its first root key. It is shown this once; keep it safe:`,
+      '',
+      `export KEYSMITH_ROOT_KEY=${secret}`,
+      '',
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,42 @@
+import type { Lifecycle, ServerRoute } from '@hapi/hapi';
+import type Joi from 'joi';
+import type { RootScope } from '../domain/model';
+import { ROOT_KEY_STRATEGY, type RouteApp } from './auth';
+
+export const DEFAULT_MAX_BYTES = 16 * 1024;
+
+export interface ManagementRouteSpec {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  /** The root-key scope the call needs. */
+  scope: RootScope;
+  description: string;
+  validate?: { params?: Joi.Schema; query?: Joi.Schema; payload?: Joi.Schema; headers?: Joi.Schema };
+  /** Success statuses and their body schemas (null = no body); used for response checks and the OpenAPI document. */
+  responses: Record<number, Joi.Schema | null>;
+  maxBytes?: number;
+  handler: Lifecycle.Method;
+}
+
+/** A /v1 route: root-key auth, a required scope, Joi on every input, a body size cap. */
+export function managementRoute(spec: ManagementRouteSpec): ServerRoute {
+  const hasBody = spec.method === 'POST' || spec.method === 'PATCH';
+  const status = Object.fromEntries(
+    Object.entries(spec.responses).filter((entry): entry is [string, Joi.Schema] => entry[1] !== null),
+  );
+  const app: RouteApp & { responses: ManagementRouteSpec['responses'] } = { requiredScope: spec.scope, responses: spec.responses };
+  return {
+    method: spec.method,
+    path: spec.path,
+    options: {
+      auth: ROOT_KEY_STRATEGY,
+      app,
+      description: spec.description,
+      tags: ['api'],
+      validate: spec.validate ?? {},
+      response: { status },
+      ...(hasBody ? { payload: { maxBytes: spec.maxBytes ?? DEFAULT_MAX_BYTES, allow: 'application/json', parse: true } } : {}),
+    },
+    handler: spec.handler,
+  };
+}

@@ -1,0 +1,31 @@
+import type { Server } from '@hapi/hapi';
+import Joi from 'joi';
+import type { Database } from '../../db/database';
+
+export function registerHealthRoutes(server: Server, db: Database): void {
+  server.route([
+    {
+      method: 'GET',
+      path: '/healthz',
+      options: {
+        description: 'Liveness: the process answers.',
+        tags: ['api'],
+        response: { status: { 200: Joi.object({ status: Joi.string().valid('ok') }).label('Health') } },
+      },
+      handler: () => ({ status: 'ok' }),
+    },
+    {
+      method: 'GET',
+      path: '/readyz',
+      options: {
+        description: 'Readiness: the database answers. 503 when it does not.',
+        tags: ['api'],
+        response: { status: { 200: Joi.object({ status: Joi.string().valid('ready'), database: Joi.string() }).label('Ready') } },
+      },
+      handler: async (_request, h) =>
+        (await db.ping())
+          ? { status: 'ready', database: db.dialect }
+          : h.response({ status: 'unavailable', database: db.dialect }).code(503),
+    },
+  ]);
+}

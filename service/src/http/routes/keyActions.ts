@@ -1,0 +1,97 @@
+import type { Server } from '@hapi/hapi';
+import Joi from 'joi';
+import type { Services } from '../../app';
+import type { BulkAction } from '../../services/keys';
+import { callerOf } from '../auth';
+import { managementRoute } from '../route';
+import { KeySchema, RequestLogSchema, pageOf, pageQuery } from '../schemas';
+import { keyIdParams, keyResponse, secretResponse } from './keys';
+
+const MAX_OVERLAP_SECONDS = 30 * 86400;
+const MAX_BULK_IDS = 100;
+
+export function registerKeyActionRoutes(server: Server, services: Services): void {
+  const { keys, keyReads } = services;
+  const stateChange = (action: 'disable' | 'enable' | 'revoke', description: string) =>
+    managementRoute({
+      method: 'POST',
+      path: `/v1/keys/{id}/${action}`,
+      scope: 'keys:write',
+      description,
+      validate: { params: keyIdParams, payload: Joi.object({}).allow(null) },
+      responses: { 200: KeySchema },
+      handler: async (request, h) => keyResponse(h, await keys[action](callerOf(request), request.params.id as string)),
+    });
+
+  server.route([
+    stateChange('disable', 'Stop a key, reversibly: verification answers DISABLED until it is enabled.'),
+    stateChange('enable', 'Re-enable a disabled key (counts against maxActiveKeys).'),
+    stateChange('revoke', 'Stop a key for good: it can be neither enabled nor rotated again.'),
+    managementRoute({
+      method: 'POST',
+      path: '/v1/keys/{id}/rotate',
+      scope: 'keys:write',
+      description: 'Issue a new secret for the same key id and settings. overlapSeconds keeps the old secret valid that long (default 0).',
+      validate: {
+        params: keyIdParams,
+        payload: Joi.object({ overlapSeconds: Joi.number().integer().min(0).max(MAX_OVERLAP_SECONDS).default(0) }).allow(null),
+      },
+      responses: { 200: Joi.object({ key: KeySchema.required(), secret: Joi.string().required() }).label('RotatedKey') },
+      handler: async (request, h) => {
+        const overlapSeconds = (request.payload as { overlapSeconds?: number } | null)?.overlapSeconds ?? 0;
+        return secretResponse(h, await keys.rotate(callerOf(request), request.params.id as string, overlapSeconds), 200);
+      },
+    }),
+    managementRoute({
+      method: 'DELETE',
+      path: '/v1/keys/{id}',
+      scope: 'keys:write',
+      description: 'Delete a key that was never used. A key with history answers 409 KEY_HAS_HISTORY: disable or revoke it instead.',
+      validate: { params: keyIdParams },
+      responses: { 204: null },
+      handler: async (request, h) => {
+        await keys.delete(callerOf(request), request.params.id as string);
+        return h.response().code(204);
+      },
+    }),
+    managementRoute({
+      method: 'POST',
+      path: '/v1/keys/bulk',
+      scope: 'keys:write',
+      description: `Apply one action to up to ${MAX_BULK_IDS} keys; each id gets its own result.`,
+      validate: {
+        payload: Joi.object({
+          action: Joi.string().valid('disable', 'enable', 'revoke', 'delete').required(),
+          ids: Joi.array().items(Joi.string().min(1).max(64)).min(1).max(MAX_BULK_IDS).unique().required(),
+        }).label('BulkRequest'),
+      },
+      responses: {
+        200: Joi.object({
+          results: Joi.array()
+            .items(
+              Joi.object({
+                id: Joi.string().required(),
+                ok: Joi.boolean().required(),
+                status: Joi.string(),
+                error: Joi.object({ code: Joi.string(), message: Joi.string() }),
+              }),
+            )
+            .required(),
+        }).label('BulkResponse'),
+      },
+      handler: async (request) => {
+        const { action, ids } = request.payload as { action: BulkAction; ids: string[] };
+        return { results: await keys.bulk(callerOf(request), action, ids) };
+      },
+    }),
+    managementRoute({
+      method: 'GET',
+      path: '/v1/keys/{id}/logs',
+      scope: 'keys:read',
+      description: "A key's request logs (one per verification), newest first.",
+      validate: { params: keyIdParams, query: Joi.object(pageQuery) },
+      responses: { 200: pageOf(RequestLogSchema, 'RequestLogPage') },
+      handler: (request) => keyReads.logs(callerOf(request), request.params.id as string, request.query as { cursor?: string; limit: number }),
+    }),
+  ]);
+}

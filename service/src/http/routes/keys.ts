@@ -1,0 +1,111 @@
+import type { Request, ResponseToolkit, Server } from '@hapi/hapi';
+import Joi from 'joi';
+import type { Clock } from '../../clock';
+import { ENVIRONMENTS, KEY_STATUSES, type ApiKey } from '../../domain/model';
+import type { KeyStatusFilter } from '../../repositories/apiKeys';
+import type { Services } from '../../app';
+import type { CreateKeyInput, IssuedSecret, UpdateKeyInput } from '../../services/keys';
+import { callerOf } from '../auth';
+import { headerOf } from '../errors';
+import { managementRoute } from '../route';
+import {
+  IssuedSecretSchema,
+  KeyDetailsSchema,
+  KeySchema,
+  createKeyPayload,
+  idParam,
+  ifMatchHeader,
+  pageOf,
+  pageQuery,
+  parseIfMatch,
+  updateKeyPayload,
+} from '../schemas';
+
+export const keyIdParams = Joi.object({ id: idParam('key') });
+
+/** A key body with its version as ETag, for If-Match on the next PATCH. */
+export function keyResponse(h: ResponseToolkit, key: ApiKey, body: object = key, status = 200) {
+  return h.response(body).code(status).header('etag', `"${key.version}"`);
+}
+
+/** The two answers that carry a secret: never cached anywhere. */
+export function secretResponse(h: ResponseToolkit, issued: IssuedSecret, status: number) {
+  return keyResponse(h, issued.key, issued, status).header('cache-control', 'no-store').header('pragma', 'no-cache');
+}
+
+export function registerKeyRoutes(server: Server, services: Services, clock: Clock): void {
+  const { keys, keyReads } = services;
+  server.route([
+    managementRoute({
+      method: 'POST',
+      path: '/v1/keys',
+      scope: 'keys:write',
+      description: 'Create a key. The secret is in this response only. Idempotency-Key: the same key and body within 24 h return the same key.',
+      validate: {
+        payload: createKeyPayload(clock),
+        headers: Joi.object({ 'idempotency-key': Joi.string().min(1).max(255).pattern(/^[\x21-\x7e]+$/) }).unknown(true),
+      },
+      responses: { 201: IssuedSecretSchema },
+      handler: async (request: Request, h) => {
+        const idempotencyKey = headerOf(request, 'idempotency-key');
+        const created = await keys.create(callerOf(request), request.payload as CreateKeyInput, idempotencyKey);
+        const response = secretResponse(h, { key: created.key, secret: created.secret }, 201).location(`/v1/keys/${created.key.id}`);
+        return created.replayed ? response.header('idempotent-replayed', 'true') : response;
+      },
+    }),
+    managementRoute({
+      method: 'GET',
+      path: '/v1/keys',
+      scope: 'keys:read',
+      description: 'List keys, newest first. Filters combine with AND; follow nextCursor for the next page.',
+      validate: {
+        query: Joi.object({
+          q: Joi.string().min(1).max(255).description('part of the name, case-insensitive'),
+          status: Joi.string().valid(...KEY_STATUSES),
+          environment: Joi.string().valid(...ENVIRONMENTS),
+          tag: Joi.string().min(1).max(64),
+          group: Joi.string().min(1).max(64),
+          ...pageQuery,
+        }),
+      },
+      responses: { 200: pageOf(KeySchema, 'KeyPage') },
+      handler: (request: Request) => {
+        const query = request.query as { q?: string; status?: KeyStatusFilter; environment?: ApiKey['environment']; tag?: string; group?: string; cursor?: string; limit: number };
+        return keyReads.list(callerOf(request), query);
+      },
+    }),
+    managementRoute({
+      method: 'GET',
+      path: '/v1/keys/{id}',
+      scope: 'keys:read',
+      description: 'One key, with the limits in force and its usage and remaining quota per window.',
+      validate: { params: keyIdParams },
+      responses: { 200: KeyDetailsSchema },
+      handler: async (request, h) => {
+        const details = await keyReads.get(callerOf(request), request.params.id as string);
+        return keyResponse(h, details.key, { ...details.key, effectiveLimits: details.effectiveLimits, usage: details.usage });
+      },
+    }),
+    managementRoute({
+      method: 'PATCH',
+      path: '/v1/keys/{id}',
+      scope: 'keys:write',
+      description: 'Edit a key. Send If-Match with the version you read to be refused (412) if it changed since; null clears a field.',
+      validate: {
+        params: keyIdParams,
+        payload: updateKeyPayload(clock),
+        headers: Joi.object({ 'if-match': ifMatchHeader }).unknown(true),
+      },
+      responses: { 200: KeySchema },
+      handler: async (request, h) => {
+        const key = await keys.update(
+          callerOf(request),
+          request.params.id as string,
+          request.payload as UpdateKeyInput,
+          parseIfMatch(headerOf(request, 'if-match')),
+        );
+        return keyResponse(h, key);
+      },
+    }),
+  ]);
+}

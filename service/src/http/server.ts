@@ -1,0 +1,90 @@
+import Boom from '@hapi/boom';
+import Hapi from '@hapi/hapi';
+import type { Server } from '@hapi/hapi';
+import { randomBase62 } from '../domain/base62';
+import type { App } from '../app';
+import { registerRootKeyAuth } from './auth';
+import { headerOf, toHttpError, validationFailAction } from './errors';
+import { buildOpenApi } from './openapi';
+import { registerAuditRoutes } from './routes/audit';
+import { registerHealthRoutes } from './routes/health';
+import { registerKeyActionRoutes } from './routes/keyActions';
+import { registerKeyRoutes } from './routes/keys';
+import { registerPolicyRoutes } from './routes/policies';
+
+export interface ServerOptions {
+  host?: string;
+  port?: number;
+  /** Check every response against its route's schema (tests); a mismatch becomes a 500. */
+  validateResponses?: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+export const VERSION = '0.1.0';
+
+/** The Hapi server over an app's services. Not started: call `start()` (or `inject()` in tests). */
+export async function createServer(app: App, options: ServerOptions = {}): Promise<Server> {
+  const server = Hapi.server({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    router: { stripTrailingSlash: true },
+    routes: {
+      validate: { failAction: validationFailAction, options: { abortEarly: false, errors: { wrap: { label: false } } } },
+      response: { sample: options.validateResponses ? 100 : 0, failAction: 'error' },
+      payload: { maxBytes: 16 * 1024 },
+    },
+  });
+
+  // Request ids: the caller's X-Request-Id when it is sane, else a fresh one; echoed on every answer.
+  server.ext('onRequest', (request, h) => {
+    const given = headerOf(request, 'x-request-id');
+    (request.app as { requestId?: string }).requestId = given && REQUEST_ID.test(given) ? given : `req_${randomBase62(16)}`;
+    return h.continue;
+  });
+
+  server.ext('onPreResponse', (request, h) => {
+    const requestId = (request.app as { requestId: string }).requestId;
+    const response = request.response;
+    if (!Boom.isBoom(response)) {
+      response.header('x-request-id', requestId);
+      return h.continue;
+    }
+    const mapped = toHttpError(response, request);
+    if (mapped.status >= 500) app.logger.error({ requestId, err: { message: response.message, stack: response.stack } }, 'request failed');
+    const answer = h.response(mapped.body).code(mapped.status).header('x-request-id', requestId);
+    for (const [name, value] of Object.entries(mapped.headers)) answer.header(name, value);
+    return answer;
+  });
+
+  server.events.on('response', (request) => {
+    const status = 'statusCode' in request.response ? request.response.statusCode : undefined;
+    app.logger.info(
+      {
+        requestId: (request.app as { requestId?: string }).requestId,
+        method: request.method.toUpperCase(),
+        route: request.route.path,
+        status,
+        durationMs: Date.now() - request.info.received,
+      },
+      'request',
+    );
+  });
+
+  registerRootKeyAuth(server, app.services.rootKeys);
+  registerHealthRoutes(server, app.db);
+  registerKeyRoutes(server, app.services, app.clock);
+  registerKeyActionRoutes(server, app.services);
+  registerPolicyRoutes(server, app.services);
+  registerAuditRoutes(server, app.services);
+
+  let document: object | undefined;
+  server.route({
+    method: 'GET',
+    path: '/openapi.json',
+    options: { description: 'This OpenAPI 3 document, generated from the route schemas.' },
+    handler: () => (document ??= buildOpenApi(server, { title: 'Keysmith API', version: VERSION })),
+  });
+  // Unknown paths still answer in the error format, naming the path.
+  server.route({ method: '*', path: '/{p*}', handler: () => { throw Boom.notFound(); } });
+  return server;
+}
