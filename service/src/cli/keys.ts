@@ -46,7 +46,7 @@ export async function runKeysCommand(app: App, caller: Caller, sub: string, args
           tag: Joi.string(),
           group: Joi.string(),
         }),
-        { q: str(args.values.q), status: str(args.values.status), environment: str(args.values.environment), tag: str(args.values.tag), group: str(args.values.group) },
+        { q: str(args.values.q), status: str(args.values.status), environment: str(args.values.environment), tag: list(args.values.tag)?.[0], group: str(args.values.group) },
       ) as { q?: string; status?: KeyStatusFilter };
       const all = [];
       let cursor: string | undefined;

@@ -2,7 +2,9 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openApp, type App } from '../app';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { Database } from '../db/database';
+import { createLogger } from '../logger';
 import { migrateToLatest } from '../db/migrate';
 import { DomainError, ValidationError } from '../domain/errors';
 import { ROOT_SCOPES, type Caller, type RootScope } from '../domain/model';
@@ -61,14 +63,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig();
   if (command === 'serve') return serve(config);
-  const app = await openApp(config, { logger: (await import('../logger')).createLogger('warn'), migrate: command === 'migrate' || undefined });
+  if (command === 'migrate') return migrate(config);
+  const app = await openApp(config, { logger: createLogger('warn') });
   try {
     switch (command) {
-      case 'migrate': {
-        const applied = await migrateToLatest(app.db);
-        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
-        return;
-      }
       case 'bootstrap':
         return await bootstrap(app, values);
       case 'keys': {
@@ -81,6 +79,16 @@ async function main(argv: string[]): Promise<void> {
     }
   } finally {
     await app.close();
+  }
+}
+
+async function migrate(config: Config): Promise<void> {
+  const db = Database.open(config.database);
+  try {
+    const applied = await migrateToLatest(db);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+  } finally {
+    await db.close();
   }
 }
 

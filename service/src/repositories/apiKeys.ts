@@ -175,8 +175,9 @@ export async function listKeys(db: Queryable, query: KeyListQuery): Promise<{ ke
   if (query.environment) q.where('environment', query.environment);
   if (query.group) q.where('group_name', query.group);
   if (query.nameContains) {
-    const escaped = query.nameContains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-    q.whereRaw("name_key like ? escape '\\'", [`%${escaped}%`]);
+    // '!' as the LIKE escape: a backslash means different things in MySQL and SQLite string literals.
+    const escaped = query.nameContains.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`);
+    q.whereRaw("name_key like ? escape '!'", [`%${escaped}%`]);
   }
   if (query.tag) {
     const tag = query.tag;

@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const CLI = resolve(__dirname, '..', 'src', 'cli', 'main.js');
+
+/** The real `keysmith` binary on a scratch embedded database. */
+describe('keysmith CLI', function () {
+  this.timeout(60_000);
+  let dataDir: string;
+
+  const run = (...args: string[]) => {
+    const result = spawnSync(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH, KEYSMITH_DATA_DIR: dataDir, KEYSMITH_LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'keysmith-cli-'));
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('migrates, then reports the database up to date', () => {
+    expect(run('migrate').stdout).to.include('applied: 20261123100000_initial');
+    expect(run('migrate').stdout).to.include('database is up to date');
+  });
+
+  it('bootstraps a workspace and prints its root key once, on stdout alone', () => {
+    const result = run('bootstrap', '--workspace', 'acme', '--scopes', 'keys:read,keys:write');
+    expect(result.code).to.equal(0);
+    expect(result.stdout.trim()).to.match(/^acme_root_[0-9A-Za-z]{38}$/);
+    expect(result.stderr).to.include('created workspace acme');
+    expect(result.stderr).to.include('keys:read, keys:write');
+    expect(statSync(join(dataDir, 'pepper')).mode & 0o777, 'the generated pepper is private').to.equal(0o600);
+  });
+
+  it('refuses bad input naming the option', () => {
+    const badScope = run('bootstrap', '--workspace', 'acme', '--scopes', 'keys:everything');
+    expect(badScope.code).to.equal(1);
+    expect(badScope.stderr).to.include('scopes: unknown scope(s) keys:everything');
+    const badCidr = run('keys', 'create', '--name', 'x', '--ip', '10.0.0.0/33');
+    expect(badCidr.code).to.equal(1);
+    expect(badCidr.stderr).to.include('ipAllowlist.0');
+    expect(run('keys', 'fly').stderr).to.include('unknown keys command "fly"');
+    expect(run('--bogus').code).to.equal(2);
+  });
+
+  it('creates, lists, shows, rotates and deletes keys; bulk actions show progress', () => {
+    const created = run('keys', 'create', '--name', 'cli key', '--environment', 'development', '--tag', 'ops', '--json');
+    expect(created.code, created.stderr).to.equal(0);
+    const { key, secret } = JSON.parse(created.stdout);
+    expect(secret).to.match(/^acme_dev_/);
+    const second = JSON.parse(run('keys', 'create', '--name', 'second', '--json').stdout).key;
+
+    const list = run('keys', 'list', '--tag', 'ops');
+    expect(list.stdout).to.match(/^ID\s+NAME\s+ENVIRONMENT\s+STATUS\s+START\s+CREATED/);
+    expect(list.stdout).to.include(key.id).and.not.include(second.id);
+
+    expect(JSON.parse(run('keys', 'show', key.id).stdout)).to.include({ id: key.id, name: 'cli key', usageCount: 0 });
+
+    const rotated = run('keys', 'rotate', key.id, '--overlap-seconds', '60');
+    expect(rotated.stdout).to.match(/new secret \(shown once\): acme_dev_/);
+    expect(rotated.stdout).not.to.include(secret);
+
+    const disabled = run('keys', 'disable', key.id, 'key_missing', second.id);
+    expect(disabled.code).to.equal(1);
+    expect(disabled.stderr).to.include(`[1/3] ${key.id} disabled`);
+    expect(disabled.stderr).to.include('[2/3] key_missing failed: NOT_FOUND');
+    expect(disabled.stderr).to.include(`[3/3] ${second.id} disabled`);
+    expect(disabled.stderr).to.include('1 of 3 failed');
+
+    expect(run('keys', 'delete', second.id).code).to.equal(0);
+    expect(run('keys', 'show', second.id).stderr).to.include('NOT_FOUND');
+    const audit = run('keys', 'list', '--json');
+    expect(JSON.parse(audit.stdout).map((k: { id: string }) => k.id)).to.deep.equal([key.id]);
+  });
+
+  it('asks which workspace when there are several', () => {
+    run('bootstrap', '--workspace', 'globex');
+    const result = run('keys', 'list');
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.include('pass --workspace (known: acme, globex)');
+    expect(run('keys', 'list', '--workspace', 'globex').stdout).to.include('no keys');
+  });
+});
