@@ -1,7 +1,7 @@
 import { ConflictError } from '../domain/errors';
 import type { Environment, StoredApiKey, StoredKeyState } from '../domain/model';
 import { isUniqueViolation, lockForUpdate, type Queryable } from '../db/database';
-import { type DbLimitColumns, fromMillis, fromMillisRequired, limitsFromRow, limitsToRow, toMillis } from './columns';
+import { type DbLimitColumns, fromMillis, fromMillisRequired, limitsFromRow, limitsToRow, nameKey, toMillis } from './columns';
 
 export interface DbApiKeyRow extends DbLimitColumns {
   pk: number;
@@ -9,6 +9,7 @@ export interface DbApiKeyRow extends DbLimitColumns {
   workspace_id: string;
   name: string;
   name_key: string | null;
+  name_lower: string;
   environment: string;
   group_name: string;
   scopes: string;
@@ -54,7 +55,8 @@ function toRow(key: StoredApiKey): Omit<DbApiKeyRow, 'pk' | 'deleted_at' | 'cred
     id: key.id,
     workspace_id: key.workspaceId,
     name: key.name,
-    name_key: key.name.toLowerCase(),
+    name_key: nameKey(key.name),
+    name_lower: key.name.toLowerCase(),
     environment: key.environment,
     group_name: key.group,
     scopes: JSON.stringify(key.scopes),
@@ -177,7 +179,7 @@ export async function listKeys(db: Queryable, query: KeyListQuery): Promise<{ ke
   if (query.nameContains) {
     // '!' as the LIKE escape: a backslash means different things in MySQL and SQLite string literals.
     const escaped = query.nameContains.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`);
-    q.whereRaw("name_key like ? escape '!'", [`%${escaped}%`]);
+    q.whereRaw("name_lower like ? escape '!'", [`%${escaped}%`]);
   }
   if (query.tag) {
     const tag = query.tag;

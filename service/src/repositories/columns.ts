@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Credits, LimitSettings, Quota } from '../domain/model';
 
 /** Column mapping shared by the tables that carry limit settings (api_keys, quota_policies). */
@@ -53,3 +54,8 @@ export function limitsToRow(limits: LimitSettings): DbLimitColumns {
 export const toMillis = (date: Date | null): number | null => (date === null ? null : date.getTime());
 export const fromMillis = (ms: number | string | null): Date | null => (ms === null ? null : new Date(Number(ms)));
 export const fromMillisRequired = (ms: number | string): Date => new Date(Number(ms));
+
+/** The uniqueness key of a name: case-insensitive, fixed width whatever the name's script. */
+export function nameKey(name: string): string {
+  return createHash('sha256').update(name.toLowerCase()).digest('hex');
+}

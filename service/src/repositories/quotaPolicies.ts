@@ -1,7 +1,7 @@
 import { ConflictError } from '../domain/errors';
 import type { QuotaPolicy } from '../domain/model';
 import { isUniqueViolation, lockForUpdate, type Queryable } from '../db/database';
-import { type DbLimitColumns, fromMillisRequired, limitsFromRow, limitsToRow } from './columns';
+import { type DbLimitColumns, fromMillisRequired, limitsFromRow, limitsToRow, nameKey } from './columns';
 
 export interface DbQuotaPolicyRow extends DbLimitColumns {
   id: string;
@@ -33,7 +33,7 @@ function toRow(policy: QuotaPolicy): DbQuotaPolicyRow {
     id: policy.id,
     workspace_id: policy.workspaceId,
     name: policy.name,
-    name_key: policy.name.toLowerCase(),
+    name_key: nameKey(policy.name),
     ...limitsToRow(policy),
     version: policy.version,
     created_at: policy.createdAt.getTime(),

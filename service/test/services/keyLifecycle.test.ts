@@ -43,6 +43,15 @@ forEachDialect('key lifecycle (services on a real database)', (dialect) => {
     await h.app.services.keys.create(acme, { name: 'Billing' });
   });
 
+  it('keeps names of 255 characters unique even where lower-casing makes them longer', async () => {
+    const name = 'İ'.repeat(255); // lower-cases to 510 code points
+    await h.app.services.keys.create(acme, { name });
+    const err = await h.app.services.keys.create(acme, { name }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(ConflictError).and.to.have.property('code', 'NAME_TAKEN');
+    const found = await h.app.services.keyReads.list(acme, { q: 'i̇i̇', limit: 10 });
+    expect(found.items.map((k) => k.name)).to.deep.equal([name]);
+  });
+
   it('rotates to a new secret under the same id; with an overlap both secrets open the key until it ends', async () => {
     const { key, secret: first } = await h.app.services.keys.create(acme, { name: 'rotating' });
     const rotated = await h.app.services.keys.rotate(acme, key.id, 3600);

@@ -3,7 +3,8 @@ import type { Knex } from 'knex';
 /**
  * The first schema. Times are BIGINT milliseconds since the epoch so both dialects store and compare
  * them the same way. On MySQL every table is utf8mb4 with binary collation: comparisons are exact, and
- * case-insensitive uniqueness of names is done explicitly through the lower-cased `name_key` columns.
+ * case-insensitive uniqueness of names is explicit: `name_key` is the SHA-256 of the lower-cased name
+ * (fixed width, since lower-casing can lengthen Unicode text beyond the name's own column).
  */
 export async function up(knex: Knex): Promise<void> {
   const mysql = knex.client.config.client === 'mysql2';
@@ -60,7 +61,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('id', 32).primary();
     t.string('workspace_id', 32).notNullable().references('workspaces.id');
     t.string('name', 255).notNullable();
-    t.string('name_key', 255).notNullable();
+    t.string('name_key', 64).notNullable();
     limitColumns(t);
     t.integer('version').notNullable();
     t.bigInteger('created_at').notNullable();
@@ -75,8 +76,10 @@ export async function up(knex: Knex): Promise<void> {
     t.string('id', 32).notNullable().unique();
     t.string('workspace_id', 32).notNullable().references('workspaces.id');
     t.string('name', 255).notNullable();
-    // lower(name) while the key is not deleted, NULL after: names are unique among live keys only.
-    t.string('name_key', 255).nullable();
+    // Set while the key is not deleted, NULL after: names are unique among live keys only.
+    t.string('name_key', 64).nullable();
+    // lower(name), for case-insensitive search.
+    t.text('name_lower').notNullable();
     t.string('environment', 16).notNullable();
     t.string('group_name', 64).notNullable();
     t.text('scopes').notNullable();
