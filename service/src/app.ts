@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from './clock';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
 import { Database } from './db/database';
 import { migrateToLatest, pendingMigrations } from './db/migrate';
 import type { PepperRing } from './domain/pepper';
@@ -29,6 +29,11 @@ export interface App {
   close(): Promise<void>;
 }
 
+async function holdsSecrets(db: Database): Promise<boolean> {
+  const [rootKey, secret] = await Promise.all([db.knex('root_keys').first('id'), db.knex('key_secrets').first('id')]);
+  return rootKey !== undefined || secret !== undefined;
+}
+
 export function buildApp(parts: { db: Database; peppers: PepperRing; logger: Logger; clock?: Clock }): App {
   const { db, peppers, logger } = parts;
   const clock = parts.clock ?? systemClock;
@@ -51,7 +56,7 @@ export function buildApp(parts: { db: Database; peppers: PepperRing; logger: Log
 /** Opens the configured database, migrates it when configured to, and builds the app. */
 export async function openApp(config: Config, options: { logger?: Logger; clock?: Clock; migrate?: boolean } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const peppers = loadPeppers(config.pepperText, config.dataDir);
+  const { peppers, generated, discard } = loadPeppers(config);
   const db = Database.open(config.database);
   try {
     if (options.migrate ?? config.autoMigrate) {
@@ -60,8 +65,15 @@ export async function openApp(config: Config, options: { logger?: Logger; clock?
     } else {
       const pending = await pendingMigrations(db);
       if (pending.length > 0) {
-        throw new Error(`the database has ${pending.length} pending migration(s) and KEYSMITH_AUTO_MIGRATE is off: run \`keysmith migrate\``);
+        throw new ConfigError(`the database has ${pending.length} pending migration(s) and KEYSMITH_AUTO_MIGRATE is off: run \`keysmith migrate\``);
       }
+    }
+    // A new pepper over a database that already holds hashes would silently invalidate every key.
+    if (generated && (await holdsSecrets(db))) {
+      discard();
+      throw new ConfigError(
+        `the database in ${config.dataDir} holds keys hashed under a pepper that is no longer in ${config.dataDir}/pepper: restore that file from your backup, or set KEYSMITH_PEPPER`,
+      );
     }
   } catch (err) {
     await db.close();

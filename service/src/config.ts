@@ -47,11 +47,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ? { dialect: 'mysql', location: url.replace(/^mariadb:/, 'mysql:') }
     : { dialect: 'sqlite', location: resolve(dataDir, 'keysmith.db') };
   const pepperText = (value.KEYSMITH_PEPPER as string | undefined) || null;
-  if (database.dialect === 'mysql' && !pepperText) {
-    throw new ConfigError(
-      'KEYSMITH_PEPPER is required with KEYSMITH_DATABASE_URL: generate one with `keysmith pepper` and keep it outside the database (see docs/operations.md)',
-    );
-  }
   return {
     host: value.HOST as string,
     port: value.PORT as number,

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const CLI = resolve(__dirname, '..', 'src', 'cli', 'main.js');
+/** The installed entry point (node_modules/.bin/keysmith links to it). */
+const CLI = resolve(__dirname, '..', '..', 'bin', 'keysmith.js');
 
 /** The real `keysmith` binary on a scratch embedded database. */
 describe('keysmith CLI', function () {
@@ -77,6 +78,14 @@ describe('keysmith CLI', function () {
     expect(run('keys', 'show', second.id).stderr).to.include('NOT_FOUND');
     const audit = run('keys', 'list', '--json');
     expect(JSON.parse(audit.stdout).map((k: { id: string }) => k.id)).to.deep.equal([key.id]);
+  });
+
+  it('lists root keys masked and revokes one', () => {
+    const listed = run('root-keys', 'list');
+    expect(listed.stdout).to.match(/acme_root_\w{4}…\w{4}\s+keys:read,keys:write/);
+    const id = /^(rk_\w+)/m.exec(listed.stdout)![1]!;
+    expect(run('root-keys', 'revoke', id).stdout).to.include(`revoked root key ${id}`);
+    expect(run('root-keys', 'list', '--json').stdout).to.match(/"revokedAt": "\d{4}-/);
   });
 
   it('asks which workspace when there are several', () => {

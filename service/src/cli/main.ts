@@ -12,6 +12,7 @@ import { PepperRing } from '../domain/pepper';
 import { SLUG_PATTERN } from '../domain/secrets';
 import { listWorkspaces } from '../repositories/workspaces';
 import { runKeysCommand } from './keys';
+import { printJson, printTable } from './output';
 import { serve } from './serve';
 
 const USAGE = `usage: keysmith <command>
@@ -27,6 +28,8 @@ const USAGE = `usage: keysmith <command>
   keys show ID
   keys disable|enable|revoke|delete ID [ID …]
   keys rotate ID [--overlap-seconds N]
+  root-keys list                 the workspace's root keys (masked), with their scopes
+  root-keys revoke ID            stop a root key for good
 
   --workspace SLUG picks the workspace for keys commands (default: the only one); --json prints JSON.
 `;
@@ -74,6 +77,8 @@ async function main(argv: string[]): Promise<void> {
         if (!sub) throw new ValidationError('usage: keysmith keys <create|list|show|disable|enable|revoke|rotate|delete>');
         return await runKeysCommand(app, await cliCaller(app, values.workspace), sub, { positionals: ids, values });
       }
+      case 'root-keys':
+        return await rootKeysCommand(app, await cliCaller(app, values.workspace), rest, values.json === true);
       default:
         throw new ValidationError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
     }
@@ -111,6 +116,23 @@ async function bootstrap(app: App, values: { workspace?: string; name?: string; 
   );
   process.stderr.write(`${result.workspaceCreated ? 'created' : 'using'} workspace ${result.workspace.slug}; root key ${result.rootKey.id} (${result.rootKey.scopes.join(', ')}), shown once:\n`);
   process.stdout.write(`${result.secret}\n`);
+}
+
+async function rootKeysCommand(app: App, caller: Caller, [sub, id]: string[], json: boolean): Promise<void> {
+  if (sub === 'list') {
+    const keys = await app.services.rootKeys.list(caller.workspaceId);
+    if (json) return printJson(keys);
+    return printTable([
+      ['ID', 'NAME', 'START', 'SCOPES', 'CREATED', 'REVOKED'],
+      ...keys.map((k) => [k.id, k.name, k.start, k.scopes.join(','), k.createdAt.toISOString(), k.revokedAt?.toISOString() ?? '-']),
+    ]);
+  }
+  if (sub === 'revoke' && id) {
+    const revoked = await app.services.rootKeys.revoke(caller, id);
+    process.stdout.write(`revoked root key ${revoked.id} (${revoked.name})\n`);
+    return;
+  }
+  throw new ValidationError('usage: keysmith root-keys list | keysmith root-keys revoke <id>');
 }
 
 async function cliCaller(app: App, slug: string | undefined): Promise<Caller> {

@@ -4,16 +4,23 @@ import type { Config } from '../config';
 import { createServer } from '../http/server';
 
 /**
- * `keysmith serve`: migrate (unless turned off), print a root key on the very first start of an empty
- * embedded database, listen, and stop gracefully on SIGTERM/SIGINT.
+ * `keysmith serve`: migrate (unless turned off), listen, print a root key on the very first start of an
+ * empty embedded database, and stop gracefully on SIGTERM/SIGINT. JSON logs go to stdout; the few lines
+ * meant for a person at a terminal go to stderr, so log shippers see only JSON.
  */
 export async function serve(config: Config): Promise<void> {
   const app = await openApp(config);
-  if (config.database.dialect === 'sqlite') await printFirstRootKey(app, config);
   const server = await createServer(app, { host: config.host, port: config.port });
-  await server.start();
+  try {
+    await server.start();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   app.logger.info({ uri: server.info.uri, database: config.database.dialect }, 'keysmith listening');
-  process.stdout.write(`Keysmith listening on ${server.info.uri}\n`);
+  process.stderr.write(`Keysmith listening on ${server.info.uri}\n`);
+  // Only once the port is ours: a start that fails must not consume the one-time root key.
+  if (config.database.dialect === 'sqlite') await printFirstRootKey(app, config);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -38,14 +45,14 @@ async function shutdown(app: App, server: Server, timeoutMs: number, signal: str
   }
 }
 
-/** The quick start's credential: printed once, to the terminal only (never to the log). */
+/** The quick start's credential: printed once, to the terminal (stderr), never to the log. */
 async function printFirstRootKey(app: App, config: Config): Promise<void> {
   if (!(await app.services.rootKeys.isEmpty())) return;
   const { secret, workspace } = await app.services.rootKeys.bootstrap(
     { workspaceSlug: config.bootstrapWorkspace, rootKeyName: 'first root key' },
     { type: 'system', id: 'first-start' },
   );
-  process.stdout.write(
+  process.stderr.write(
     [
       '',
       `Created workspace "${workspace.slug}" and its first root key. It is shown this once; keep it safe:`,

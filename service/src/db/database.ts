@@ -31,7 +31,7 @@ export class Database {
         'mysql',
       );
     }
-    if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
+    if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true, mode: 0o700 });
     return new Database(
       knexFactory({
         client: 'better-sqlite3',

@@ -76,6 +76,7 @@ function frameworkMessage(boom: Boom.Boom, status: number, request: Request): st
   if (status === 404 && request.route.path === '/{p*}') return `no route ${request.method.toUpperCase()} ${request.path}`;
   if (status === 413) return `request body is larger than the ${request.route.settings.payload?.maxBytes ?? 'allowed'} bytes this route accepts`;
   if (status === 400 && /JSON/i.test(boom.message)) return 'request body is not valid JSON';
+  if (status === 415) return 'send the request body as JSON with Content-Type: application/json';
   return boom.message;
 }
 

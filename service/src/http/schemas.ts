@@ -57,7 +57,8 @@ const metadata = Joi.object()
 export function keySettingsFields(clock: Clock): Record<string, Joi.Schema> {
   return {
     name: Joi.string().trim().min(1).max(255).pattern(PRINTABLE),
-    tags: Joi.array().items(Joi.string().min(1).max(64).pattern(PRINTABLE)).max(50).unique(),
+    // Trimmed: MySQL's PAD SPACE collations would see 'a' and 'a ' as one tag.
+    tags: Joi.array().items(Joi.string().trim().min(1).max(64).pattern(PRINTABLE)).max(50).unique(),
     group: Joi.string().min(1).max(64).pattern(/^[A-Za-z0-9._:-]+$/),
     scopes: Joi.array().items(Joi.string().min(1).max(128).pattern(/^[A-Za-z0-9._:*/-]+$/)).max(100).unique(),
     resources: Joi.array().items(Joi.string().min(1).max(256).pattern(PRINTABLE)).max(100).unique(),

@@ -110,9 +110,10 @@ async function tagsOf(db: Queryable, keyIds: string[]): Promise<Map<string, stri
   if (keyIds.length === 0) return byKey;
   const rows: Array<{ key_id: string; tag: string }> = await db('api_key_tags')
     .select('key_id', 'tag')
-    .whereIn('key_id', keyIds)
-    .orderBy(['key_id', 'tag']);
+    .whereIn('key_id', keyIds);
   for (const row of rows) byKey.get(row.key_id)!.push(row.tag);
+  // Sorted here, not by the database: collations order non-ASCII text differently from JavaScript.
+  for (const tags of byKey.values()) tags.sort();
   return byKey;
 }
 

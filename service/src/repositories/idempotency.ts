@@ -41,14 +41,11 @@ export async function findIdempotencyRecord(
 }
 
 /**
- * Claims an Idempotency-Key. Returns false when another request claimed it first (a unique violation),
- * after removing any record of the same key that is older than `expiredBefore`.
+ * Claims an Idempotency-Key. Returns false when another request claimed it first (a unique violation).
+ * Records older than `expiredBefore` go first, so sealed secrets never outlive their replay window.
  */
 export async function claimIdempotencyKey(db: Queryable, record: IdempotencyRecord, expiredBefore: Date): Promise<boolean> {
-  await db('idempotency_records')
-    .where({ workspace_id: record.workspaceId, idempotency_key_hash: record.idempotencyKeyHash })
-    .where('created_at', '<', expiredBefore.getTime())
-    .delete();
+  await db('idempotency_records').where('created_at', '<', expiredBefore.getTime()).delete();
   try {
     await db('idempotency_records').insert({
       workspace_id: record.workspaceId,
@@ -63,9 +60,4 @@ export async function claimIdempotencyKey(db: Queryable, record: IdempotencyReco
     if (isUniqueViolation(err)) return false;
     throw err;
   }
-}
-
-/** Housekeeping: drop records past their replay window. */
-export async function deleteIdempotencyRecordsBefore(db: Queryable, before: Date): Promise<number> {
-  return db('idempotency_records').where('created_at', '<', before.getTime()).delete();
 }

@@ -55,3 +55,17 @@ export async function countRootKeys(db: Queryable): Promise<number> {
   const row = (await db('root_keys').count({ n: '*' }).first()) as { n: number | string };
   return Number(row.n);
 }
+
+export async function listRootKeys(db: Queryable, workspaceId: string): Promise<RootKey[]> {
+  const rows = (await db<DbRootKeyRow>('root_keys').where({ workspace_id: workspaceId }).orderBy('created_at')) as DbRootKeyRow[];
+  return rows.map(fromRow);
+}
+
+export async function findRootKey(db: Queryable, workspaceId: string, id: string): Promise<RootKey | null> {
+  const row = (await db<DbRootKeyRow>('root_keys').where({ workspace_id: workspaceId, id }).first()) as DbRootKeyRow | undefined;
+  return row ? fromRow(row) : null;
+}
+
+export async function markRootKeyRevoked(db: Queryable, id: string, at: Date): Promise<void> {
+  await db('root_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: at.getTime() });
+}

@@ -346,11 +346,11 @@ function normaliseTags(tags: string[]): string[] {
   return [...new Set(tags)].sort();
 }
 
-/** Whether two stored keys differ in anything a change can touch (version and timestamps aside). */
+/** Whether two stored keys differ in anything a change can touch (version, timestamps and key order aside). */
 function sameSettings(a: StoredApiKey, b: StoredApiKey): boolean {
   const { version: _va, updatedAt: _ua, ...restA } = a;
   const { version: _vb, updatedAt: _ub, ...restB } = b;
-  return JSON.stringify(restA) === JSON.stringify(restB);
+  return canonicalJson(restA) === canonicalJson(restB);
 }
 
 /** A stable digest of a create body: key order does not matter, values do. */

@@ -1,11 +1,11 @@
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
-import { AuthenticationError } from '../domain/errors';
+import { AuthenticationError, NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
-import { DEFAULT_FAILED_AUTH_POLICY, ROOT_SCOPES, type Actor, type RootKey, type RootScope, type Workspace } from '../domain/model';
+import { DEFAULT_FAILED_AUTH_POLICY, ROOT_SCOPES, type Actor, type Caller, type RootKey, type RootScope, type Workspace } from '../domain/model';
 import type { PepperRing } from '../domain/pepper';
 import { generateSecret, maskSecret, parseSecret } from '../domain/secrets';
-import { countRootKeys, findRootKeyByHashes, insertRootKey } from '../repositories/rootKeys';
+import { countRootKeys, findRootKey, findRootKeyByHashes, insertRootKey, listRootKeys, markRootKeyRevoked } from '../repositories/rootKeys';
 import { findWorkspaceBySlug, insertWorkspace } from '../repositories/workspaces';
 import { recordChange } from './audit';
 
@@ -38,6 +38,24 @@ export class RootKeyService {
     const rootKey = await findRootKeyByHashes(this.deps.db.knex, this.deps.peppers.candidateHashes(secretText));
     if (!rootKey) throw new AuthenticationError('root key is not valid');
     return rootKey;
+  }
+
+  list(workspaceId: string): Promise<RootKey[]> {
+    return listRootKeys(this.deps.db.knex, workspaceId);
+  }
+
+  /** Stops a root key for good (a leaked or unused one); its secret is refused from then on. */
+  async revoke(caller: Caller, id: string): Promise<RootKey> {
+    const { db, clock } = this.deps;
+    return db.transaction(async (tx) => {
+      const before = await findRootKey(tx, caller.workspaceId, id);
+      if (!before) throw new NotFoundError('root key', id);
+      if (before.revokedAt) return before;
+      const after = { ...before, revokedAt: clock.now() };
+      await markRootKeyRevoked(tx, id, after.revokedAt);
+      await recordChange(tx, clock, caller, { action: 'root_key.revoked', targetType: 'root_key', targetId: id, before, after });
+      return after;
+    });
   }
 
   async isEmpty(): Promise<boolean> {

@@ -215,6 +215,7 @@ forEachDialect('limits and races (services on a real database)', (dialect) => {
     const second = await h.app.services.keys.create(acme, { name: 'daily-job' }, 'job-1');
     expect(second.replayed).to.equal(false);
     expect(second.key.id).not.to.equal(first.key.id);
+    expect(await h.count('idempotency_records'), 'the expired record and its sealed secret are gone').to.equal(1);
   });
 
   it('leaves nothing behind when the audit insert fails halfway through a change', async () => {
