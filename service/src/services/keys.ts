@@ -9,10 +9,7 @@ import {
   SECRET_ENV,
   type ApiKey,
   type Caller,
-  type Credits,
   type Environment,
-  type Quota,
-  type RateLimit,
   type StoredApiKey,
   type StoredKeyState,
   type Workspace,
@@ -28,20 +25,10 @@ import { findWorkspace } from '../repositories/workspaces';
 import { recordChange } from './audit';
 
 /** The editable settings of a key. Absent = keep (on update) or default (on create); null = clear. */
-export interface KeySettings {
-  name: string;
-  tags: string[];
-  group: string;
-  scopes: string[];
-  resources: string[];
-  ipAllowlist: string[];
-  expiresAt: Date | null;
-  rateLimit: RateLimit | null;
-  quota: Quota | null;
-  credits: Credits | null;
-  quotaPolicyId: string | null;
-  metadata: Record<string, unknown> | null;
-}
+export type KeySettings = Pick<
+  ApiKey,
+  'name' | 'tags' | 'group' | 'scopes' | 'resources' | 'ipAllowlist' | 'expiresAt' | 'rateLimit' | 'quota' | 'credits' | 'quotaPolicyId' | 'metadata'
+>;
 
 export type CreateKeyInput = Partial<KeySettings> & { name: string; environment?: Environment };
 export type UpdateKeyInput = Partial<KeySettings>;
