@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     rmSync(scratch, { recursive: true, force: true });
   }
   console.table(rows);
-  const out = resolve(__dirname, '..', '..', 'bench', 'results');
+  const out = resolve(__dirname, '..', '..', '..', 'bench', 'results'); // the repository's bench/results
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'management.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), keys: KEYS, lists: LISTS, rows }, null, 2)}\n`);
 }
