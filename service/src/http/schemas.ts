@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import type { Clock } from '../clock';
+import { isIpOrCidr } from '../domain/ip';
 import { ENVIRONMENTS, KEY_STATUSES, QUOTA_WINDOWS, ROOT_SCOPES } from '../domain/model';
 
 /** Joi schemas shared by the routes; the OpenAPI document is generated from these same objects. */
@@ -65,8 +66,9 @@ export function keySettingsFields(clock: Clock): Record<string, Joi.Schema> {
     ipAllowlist: Joi.array()
       .items(
         Joi.string()
-          .ip({ version: ['ipv4', 'ipv6'], cidr: 'optional' })
-          .messages({ 'string.ipVersion': '{{#label}} must be an IPv4 or IPv6 address or CIDR (e.g. 10.0.0.0/8), got {{#value}}' }),
+          .max(64)
+          .custom((value: string, helpers) => (isIpOrCidr(value) ? value : helpers.error('string.ipOrCidr')))
+          .messages({ 'string.ipOrCidr': '{{#label}} must be an IPv4 or IPv6 address or CIDR (e.g. 10.0.0.0/8), got {{#value}}' }),
       )
       .max(100)
       .unique(),

@@ -63,7 +63,7 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
           q: Joi.string().min(1).max(255).description('part of the name, case-insensitive'),
           status: Joi.string().valid(...KEY_STATUSES),
           environment: Joi.string().valid(...ENVIRONMENTS),
-          tag: Joi.string().min(1).max(64),
+          tag: Joi.string().trim().min(1).max(64).description('tags are stored trimmed, so the filter is too'),
           group: Joi.string().min(1).max(64),
           ...pageQuery,
         }),
