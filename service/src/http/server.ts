@@ -22,6 +22,17 @@ export interface ServerOptions {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export const VERSION = '0.1.0';
 
+/**
+ * What a log line may say about an internal error. Database errors carry their SQL, with bound values
+ * such as secret hashes, in `message`; only the driver's own text and code are kept.
+ */
+export function describeForLog(err: Error & { code?: unknown; sqlMessage?: unknown; sql?: unknown }): Record<string, unknown> {
+  const fromDatabase = typeof err.code === 'string' && (err.code.startsWith('ER_') || err.code.startsWith('SQLITE_') || err.sql !== undefined);
+  if (!fromDatabase) return { message: err.message, stack: err.stack };
+  const message = typeof err.sqlMessage === 'string' ? err.sqlMessage : err.message.split(' - ').pop();
+  return { message, code: err.code };
+}
+
 /** The Hapi server over an app's services. Not started: call `start()` (or `inject()` in tests). */
 export async function createServer(app: App, options: ServerOptions = {}): Promise<Server> {
   const server = Hapi.server({
@@ -50,7 +61,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       return h.continue;
     }
     const mapped = toHttpError(response, request);
-    if (mapped.status >= 500) app.logger.error({ requestId, err: { message: response.message, stack: response.stack } }, 'request failed');
+    if (mapped.status >= 500) app.logger.error({ requestId, err: describeForLog(response) }, 'request failed');
     const answer = h.response(mapped.body).code(mapped.status).header('x-request-id', requestId);
     for (const [name, value] of Object.entries(mapped.headers)) answer.header(name, value);
     return answer;

@@ -98,6 +98,20 @@ export class Harness {
     return Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await this.count(t)] as const)));
   }
 
+  /** A real database fault: a trigger that makes every insert into `table` fail. */
+  async injectFault(table: string): Promise<void> {
+    const message = `injected failure on ${table}`;
+    await this.app.db.knex.raw(
+      this.app.db.dialect === 'sqlite'
+        ? `create trigger fault_${table} before insert on ${table} begin select raise(abort, '${message}'); end`
+        : `create trigger fault_${table} before insert on ${table} for each row signal sqlstate '45000' set message_text = '${message}'`,
+    );
+  }
+
+  async removeFault(table: string): Promise<void> {
+    await this.app.db.knex.raw(`drop trigger fault_${table}`);
+  }
+
   async stop(): Promise<void> {
     await this.server.stop();
     await this.database.dispose();

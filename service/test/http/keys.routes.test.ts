@@ -172,6 +172,26 @@ forEachDialect('/v1/keys routes', (dialect) => {
   });
 
   describe('secrets stay out of logs and audit rows', () => {
+    it('answers a database failure with 500 INTERNAL and the request id, writes nothing, and logs no SQL or hash', async () => {
+      const before = await h.snapshotCounts();
+      await h.injectFault('key_secrets');
+      try {
+        const res = await h.inject('POST', '/v1/keys', { payload: { name: 'doomed' } });
+        expect(res.statusCode).to.equal(500);
+        expect(json(res).error).to.deep.equal({
+          code: 'INTERNAL',
+          message: `internal error; quote request id ${res.headers['x-request-id']} when reporting it`,
+          requestId: res.headers['x-request-id'],
+        });
+        const logged = h.logLines.map((l) => JSON.parse(l)).find((l) => l.msg === 'request failed' && l.requestId === res.headers['x-request-id']);
+        expect(logged.err.message).to.include('injected failure on key_secrets');
+        expect(JSON.stringify(logged)).not.to.match(/insert into|[0-9a-f]{64}/i);
+      } finally {
+        await h.removeFault('key_secrets');
+      }
+      expect(await h.snapshotCounts()).to.deep.equal(before);
+    });
+
     it('never writes a created or rotated secret, or its hash, to the log or the audit trail', async () => {
       const { key, secret } = await h.createKey({ name: 'log-check' });
       const rotated = json(await h.inject('POST', `/v1/keys/${key.id}/rotate`));

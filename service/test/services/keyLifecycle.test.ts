@@ -221,7 +221,7 @@ forEachDialect('limits and races (services on a real database)', (dialect) => {
   it('leaves nothing behind when the audit insert fails halfway through a change', async () => {
     const { key } = await h.app.services.keys.create(acme, { name: 'fault-target' });
     const before = { counts: await h.snapshotCounts(), key: await h.app.services.keyReads.get(acme, key.id) };
-    await injectAuditFault(h);
+    await h.injectFault('audit_events');
     try {
       const attempts = [
         () => h.app.services.keys.create(acme, { name: 'never-written', tags: ['t'] }, 'idem-fault'),
@@ -233,25 +233,12 @@ forEachDialect('limits and races (services on a real database)', (dialect) => {
       ];
       for (const attempt of attempts) {
         const err = await attempt().catch((e: unknown) => e);
-        expect(String(err)).to.match(/injected audit failure/);
+        expect(String(err)).to.match(/injected failure on audit_events/);
       }
     } finally {
-      await removeAuditFault(h);
+      await h.removeFault('audit_events');
     }
     expect(await h.snapshotCounts()).to.deep.equal(before.counts);
     expect(await h.app.services.keyReads.get(acme, key.id)).to.deep.equal(before.key);
   });
 });
-
-/** A real database fault: a trigger that makes every audit insert fail. */
-async function injectAuditFault(h: Harness): Promise<void> {
-  if (h.app.db.dialect === 'sqlite') {
-    await h.app.db.knex.raw("create trigger audit_fault before insert on audit_events begin select raise(abort, 'injected audit failure'); end");
-  } else {
-    await h.app.db.knex.raw("create trigger audit_fault before insert on audit_events for each row signal sqlstate '45000' set message_text = 'injected audit failure'");
-  }
-}
-
-async function removeAuditFault(h: Harness): Promise<void> {
-  await h.app.db.knex.raw('drop trigger audit_fault');
-}
