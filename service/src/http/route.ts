@@ -1,4 +1,4 @@
-import type { Lifecycle, ServerRoute } from '@hapi/hapi';
+import type { Lifecycle, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import type Joi from 'joi';
 import type { RootScope } from '../domain/model';
 import { ROOT_KEY_STRATEGY, type RouteApp } from './auth';
@@ -39,4 +39,9 @@ export function managementRoute(spec: ManagementRouteSpec): ServerRoute {
     },
     handler: spec.handler,
   };
+}
+
+/** An answer about a versioned object, with its version as ETag for the next If-Match. */
+export function versioned(h: ResponseToolkit, object: { version: number }, body: object = object, status = 200) {
+  return h.response(body).code(status).header('etag', `"${object.version}"`);
 }

@@ -201,8 +201,10 @@ export function pageOf(item: Joi.Schema, label: string): Joi.ObjectSchema {
   return Joi.object({ items: Joi.array().items(item).required(), nextCursor: Joi.string().allow(null).required() }).label(label);
 }
 
-/** `If-Match: 3`, `"3"` or `W/"3"`. */
-export const ifMatchHeader = Joi.string().pattern(/^(W\/)?"?[0-9]{1,9}"?$/).description('the version you last read (ETag)');
+/** `If-Match: 3`, `"3"` or `W/"3"`: the version last read, for edits that must not overwrite a newer one. */
+export const ifMatchHeaders = Joi.object({
+  'if-match': Joi.string().pattern(/^(W\/)?"?[0-9]{1,9}"?$/).description('the version you last read (ETag)'),
+}).unknown(true);
 
 export function parseIfMatch(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number(value.replace(/[^0-9]/g, ''));

@@ -3,9 +3,9 @@ import Joi from 'joi';
 import type { Services } from '../../app';
 import type { BulkAction } from '../../services/keys';
 import { callerOf } from '../auth';
-import { managementRoute } from '../route';
+import { managementRoute, versioned } from '../route';
 import { KeySchema, RequestLogSchema, pageOf, pageQuery } from '../schemas';
-import { keyIdParams, keyResponse, secretResponse } from './keys';
+import { keyIdParams, secretResponse } from './keys';
 
 const MAX_OVERLAP_SECONDS = 30 * 86400;
 const MAX_BULK_IDS = 100;
@@ -20,7 +20,7 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       description,
       validate: { params: keyIdParams, payload: Joi.object({}).allow(null) },
       responses: { 200: KeySchema },
-      handler: async (request, h) => keyResponse(h, await keys[action](callerOf(request), request.params.id as string)),
+      handler: async (request, h) => versioned(h, await keys[action](callerOf(request), request.params.id as string)),
     });
 
   server.route([

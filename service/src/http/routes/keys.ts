@@ -7,14 +7,14 @@ import type { Services } from '../../app';
 import type { CreateKeyInput, IssuedSecret, UpdateKeyInput } from '../../services/keys';
 import { callerOf } from '../auth';
 import { headerOf } from '../errors';
-import { managementRoute } from '../route';
+import { managementRoute, versioned } from '../route';
 import {
   IssuedSecretSchema,
   KeyDetailsSchema,
   KeySchema,
   createKeyPayload,
   idParam,
-  ifMatchHeader,
+  ifMatchHeaders,
   pageOf,
   pageQuery,
   parseIfMatch,
@@ -23,14 +23,9 @@ import {
 
 export const keyIdParams = Joi.object({ id: idParam('key') });
 
-/** A key body with its version as ETag, for If-Match on the next PATCH. */
-export function keyResponse(h: ResponseToolkit, key: ApiKey, body: object = key, status = 200) {
-  return h.response(body).code(status).header('etag', `"${key.version}"`);
-}
-
 /** The two answers that carry a secret: never cached anywhere. */
 export function secretResponse(h: ResponseToolkit, issued: IssuedSecret, status: number) {
-  return keyResponse(h, issued.key, issued, status).header('cache-control', 'no-store').header('pragma', 'no-cache');
+  return versioned(h, issued.key, issued, status).header('cache-control', 'no-store').header('pragma', 'no-cache');
 }
 
 export function registerKeyRoutes(server: Server, services: Services, clock: Clock): void {
@@ -83,7 +78,7 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
       responses: { 200: KeyDetailsSchema },
       handler: async (request, h) => {
         const details = await keyReads.get(callerOf(request), request.params.id as string);
-        return keyResponse(h, details.key, { ...details.key, effectiveLimits: details.effectiveLimits, usage: details.usage });
+        return versioned(h, details.key, { ...details.key, effectiveLimits: details.effectiveLimits, usage: details.usage });
       },
     }),
     managementRoute({
@@ -94,7 +89,7 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
       validate: {
         params: keyIdParams,
         payload: updateKeyPayload(clock),
-        headers: Joi.object({ 'if-match': ifMatchHeader }).unknown(true),
+        headers: ifMatchHeaders,
       },
       responses: { 200: KeySchema },
       handler: async (request, h) => {
@@ -104,7 +99,7 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
           request.payload as UpdateKeyInput,
           parseIfMatch(headerOf(request, 'if-match')),
         );
-        return keyResponse(h, key);
+        return versioned(h, key);
       },
     }),
   ]);

@@ -4,8 +4,8 @@ import type { Services } from '../../app';
 import type { CreatePolicyInput, UpdatePolicyInput } from '../../services/policies';
 import { callerOf } from '../auth';
 import { headerOf } from '../errors';
-import { managementRoute } from '../route';
-import { CreatePolicyPayload, PolicySchema, UpdatePolicyPayload, idParam, ifMatchHeader, pageOf, pageQuery, parseIfMatch } from '../schemas';
+import { managementRoute, versioned } from '../route';
+import { CreatePolicyPayload, PolicySchema, UpdatePolicyPayload, idParam, ifMatchHeaders, pageOf, pageQuery, parseIfMatch } from '../schemas';
 
 const params = Joi.object({ id: idParam('quota policy') });
 
@@ -21,7 +21,7 @@ export function registerPolicyRoutes(server: Server, services: Services): void {
       responses: { 201: PolicySchema },
       handler: async (request, h) => {
         const policy = await policies.create(callerOf(request), request.payload as CreatePolicyInput);
-        return h.response(policy).code(201).location(`/v1/quota-policies/${policy.id}`).header('etag', `"${policy.version}"`);
+        return versioned(h, policy, policy, 201).location(`/v1/quota-policies/${policy.id}`);
       },
     }),
     managementRoute({
@@ -42,7 +42,7 @@ export function registerPolicyRoutes(server: Server, services: Services): void {
       responses: { 200: PolicySchema },
       handler: async (request, h) => {
         const policy = await policies.get(callerOf(request), request.params.id as string);
-        return h.response(policy).header('etag', `"${policy.version}"`);
+        return versioned(h, policy);
       },
     }),
     managementRoute({
@@ -50,7 +50,7 @@ export function registerPolicyRoutes(server: Server, services: Services): void {
       path: '/v1/quota-policies/{id}',
       scope: 'policies:write',
       description: 'Edit a quota policy; every key pointing at it follows. If-Match as for keys.',
-      validate: { params, payload: UpdatePolicyPayload, headers: Joi.object({ 'if-match': ifMatchHeader }).unknown(true) },
+      validate: { params, payload: UpdatePolicyPayload, headers: ifMatchHeaders },
       responses: { 200: PolicySchema },
       handler: async (request, h) => {
         const policy = await policies.update(
@@ -59,7 +59,7 @@ export function registerPolicyRoutes(server: Server, services: Services): void {
           request.payload as UpdatePolicyInput,
           parseIfMatch(headerOf(request, 'if-match')),
         );
-        return h.response(policy).header('etag', `"${policy.version}"`);
+        return versioned(h, policy);
       },
     }),
     managementRoute({
