@@ -3,7 +3,7 @@ export { buildApp, openApp, type App, type Services } from './app';
 export { loadConfig, type Config } from './config';
 export { ManualClock, systemClock, type Clock } from './clock';
 export { Database, type DatabaseTarget, type Dialect } from './db/database';
-export { migrateToLatest, rollbackAll } from './db/migrate';
+export { migrateToLatest } from './db/migrate';
 export { PepperRing } from './domain/pepper';
 export { createServer, type ServerOptions } from './http/server';
 export { createLogger } from './logger';

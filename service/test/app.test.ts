@@ -45,5 +45,6 @@ describe('starting the service (configuration, pepper, migrations)', () => {
     const err = await openApp(config, { logger }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ConfigError);
     expect((err as Error).message).to.match(/1 pending migration.*keysmith migrate/);
+    expect(existsSync(join(dataDir, 'pepper')), 'a failed first start leaves no pepper to be mistaken for the real one').to.equal(false);
   });
 });

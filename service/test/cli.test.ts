@@ -63,6 +63,9 @@ describe('keysmith CLI', function () {
 
     expect(JSON.parse(run('keys', 'show', key.id).stdout)).to.include({ id: key.id, name: 'cli key', usageCount: 0 });
 
+    const tooLong = run('keys', 'rotate', key.id, '--overlap-seconds', '1e20');
+    expect(tooLong.code).to.equal(1);
+    expect(tooLong.stderr).to.match(/overlapSeconds: overlapSeconds must be/);
     const rotated = run('keys', 'rotate', key.id, '--overlap-seconds', '60');
     expect(rotated.stdout).to.match(/new secret \(shown once\): acme_dev_/);
     expect(rotated.stdout).not.to.include(secret);

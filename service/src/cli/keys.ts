@@ -2,8 +2,8 @@ import Joi from 'joi';
 import type { App } from '../app';
 import { ValidationError } from '../domain/errors';
 import type { Caller } from '../domain/model';
-import { createKeyPayload } from '../http/schemas';
-import type { KeyStatusFilter } from '../repositories/apiKeys';
+import { RotatePayload, createKeyPayload, keyListFilters } from '../http/schemas';
+import type { KeyStatusFilter } from '../domain/model';
 import type { BulkAction, CreateKeyInput } from '../services/keys';
 import { keyRows, printJson, printTable, progress } from './output';
 
@@ -39,13 +39,7 @@ export async function runKeysCommand(app: App, caller: Caller, sub: string, args
     }
     case 'list': {
       const filter = validate(
-        Joi.object({
-          q: Joi.string(),
-          status: Joi.string().valid('active', 'disabled', 'expired', 'revoked'),
-          environment: Joi.string().valid('production', 'preview', 'development'),
-          tag: Joi.string(),
-          group: Joi.string(),
-        }),
+        Joi.object(keyListFilters),
         { q: str(args.values.q), status: str(args.values.status), environment: str(args.values.environment), tag: list(args.values.tag)?.[0], group: str(args.values.group) },
       ) as { q?: string; status?: KeyStatusFilter };
       const all = [];
@@ -67,9 +61,9 @@ export async function runKeysCommand(app: App, caller: Caller, sub: string, args
     }
     case 'rotate': {
       requireIds(ids, 1, 'keys rotate <id> [--overlap-seconds N]');
-      const overlap = Number(str(args.values['overlap-seconds']) ?? '0');
-      if (!Number.isInteger(overlap) || overlap < 0) throw ValidationError.forField('overlap-seconds', 'must be a whole number of seconds, 0 or more');
-      const { key, secret } = await keys.rotate(caller, ids[0]!, overlap);
+      const given = str(args.values['overlap-seconds']);
+      const { overlapSeconds } = validate(RotatePayload, given === undefined ? {} : { overlapSeconds: given }) as { overlapSeconds: number };
+      const { key, secret } = await keys.rotate(caller, ids[0]!, overlapSeconds);
       if (json) return printJson({ key, secret });
       process.stdout.write(`rotated ${key.id}; new secret (shown once): ${secret}\n`);
       return;

@@ -10,7 +10,6 @@ import { DomainError, ValidationError } from '../domain/errors';
 import { ROOT_SCOPES, type Caller, type RootScope } from '../domain/model';
 import { PepperRing } from '../domain/pepper';
 import { SLUG_PATTERN } from '../domain/secrets';
-import { listWorkspaces } from '../repositories/workspaces';
 import { runKeysCommand } from './keys';
 import { printJson, printTable } from './output';
 import { serve } from './serve';
@@ -136,7 +135,7 @@ async function rootKeysCommand(app: App, caller: Caller, [sub, id]: string[], js
 }
 
 async function cliCaller(app: App, slug: string | undefined): Promise<Caller> {
-  const workspaces = await listWorkspaces(app.db.knex);
+  const workspaces = await app.services.workspaces.list();
   const chosen = slug ? workspaces.find((w) => w.slug === slug) : workspaces.length === 1 ? workspaces[0] : undefined;
   if (!chosen) {
     const known = workspaces.map((w) => w.slug).join(', ') || 'none yet: run keysmith bootstrap';

@@ -34,7 +34,3 @@ export async function pendingMigrations(db: Database): Promise<string[]> {
   const [, pending] = (await db.knex.migrate.list(config)) as [unknown, Array<{ file: string } | string>];
   return pending.map((m) => (typeof m === 'string' ? m : m.file));
 }
-
-export async function rollbackAll(db: Database): Promise<void> {
-  await db.knex.migrate.rollback(config, true);
-}

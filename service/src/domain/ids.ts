@@ -7,7 +7,3 @@ export function newId(kind: IdKind): string {
   return `${kind}_${randomBase62(20)}`;
 }
 
-export const ID_PATTERN = {
-  key: /^key_[0-9A-Za-z]{1,40}$/,
-  pol: /^pol_[0-9A-Za-z]{1,40}$/,
-} as const;

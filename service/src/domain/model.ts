@@ -14,6 +14,8 @@ export const KEY_STATUSES = ['active', 'disabled', 'expired', 'revoked'] as cons
 export type KeyStatus = (typeof KEY_STATUSES)[number];
 /** What is stored; `expired` is derived from `expiresAt` and the clock. */
 export type StoredKeyState = Exclude<KeyStatus, 'expired'>;
+/** What a key list can filter on (every status; `active` and `expired` depend on the clock). */
+export type KeyStatusFilter = KeyStatus;
 
 export const ROOT_SCOPES = ['keys:read', 'keys:write', 'keys:verify', 'policies:write', 'workspaces:admin'] as const;
 export type RootScope = (typeof ROOT_SCOPES)[number];
@@ -33,6 +35,9 @@ export interface RateLimit {
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimit = { limit: 60, windowSeconds: 60 };
+
+/** The longest a rotated-out secret may stay valid: 30 days. */
+export const MAX_OVERLAP_SECONDS = 30 * 86400;
 
 export type Quota = Partial<Record<QuotaWindow, number>>;
 

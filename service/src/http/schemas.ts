@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import type { Clock } from '../clock';
 import { isIpOrCidr } from '../domain/ip';
-import { ENVIRONMENTS, KEY_STATUSES, QUOTA_WINDOWS, ROOT_SCOPES } from '../domain/model';
+import { ENVIRONMENTS, KEY_STATUSES, MAX_OVERLAP_SECONDS, QUOTA_WINDOWS } from '../domain/model';
 
 /** Joi schemas shared by the routes; the OpenAPI document is generated from these same objects. */
 
@@ -192,6 +192,15 @@ export const RequestLogSchema = Joi.object({
   createdAt: timestamp.required(),
 }).label('RequestLog');
 
+/** The filters of a key list, for the HTTP query and the CLI alike. */
+export const keyListFilters = {
+  q: Joi.string().min(1).max(255).description('part of the name, case-insensitive'),
+  status: Joi.string().valid(...KEY_STATUSES),
+  environment: Joi.string().valid(...ENVIRONMENTS),
+  tag: Joi.string().trim().min(1).max(64).description('tags are stored trimmed, so the filter is too'),
+  group: Joi.string().min(1).max(64),
+};
+
 export const pageQuery = {
   limit: Joi.number().integer().min(1).max(100).default(20),
   cursor: Joi.string().max(200).pattern(/^[A-Za-z0-9_-]+$/),
@@ -210,4 +219,8 @@ export function parseIfMatch(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number(value.replace(/[^0-9]/g, ''));
 }
 
-export const RootScopeSchema = Joi.string().valid(...ROOT_SCOPES);
+export const RotatePayload = Joi.object({
+  overlapSeconds: Joi.number().integer().min(0).max(MAX_OVERLAP_SECONDS).default(0).description('how long the old secret stays valid'),
+})
+  .allow(null)
+  .label('RotateRequest');

@@ -1,5 +1,5 @@
 import { ConflictError } from '../domain/errors';
-import type { Environment, StoredApiKey, StoredKeyState } from '../domain/model';
+import type { Environment, KeyStatusFilter, StoredApiKey, StoredKeyState } from '../domain/model';
 import { isUniqueViolation, lockForUpdate, type Queryable } from '../db/database';
 import { type DbLimitColumns, fromMillis, fromMillisRequired, limitsFromRow, limitsToRow, nameKey, toMillis } from './columns';
 
@@ -31,8 +31,6 @@ export interface DbApiKeyRow extends DbLimitColumns {
   deleted_at: number | null;
 }
 
-/** Stored-state conditions the list filter can ask for; `expired` and `active` depend on `now`. */
-export type KeyStatusFilter = StoredKeyState | 'expired';
 
 export interface KeyListQuery {
   workspaceId: string;

@@ -1,5 +1,4 @@
 import type { Queryable } from '../db/database';
-import { isUniqueViolation } from '../db/database';
 
 export interface IdempotencyRecord {
   workspaceId: string;
@@ -19,14 +18,16 @@ interface DbIdempotencyRow {
   created_at: number;
 }
 
+/** The live record of an Idempotency-Key: its hash is one of `keyHashes` (one per pepper version). */
 export async function findIdempotencyRecord(
   db: Queryable,
   workspaceId: string,
-  idempotencyKeyHash: string,
+  keyHashes: string[],
   notBefore: Date,
 ): Promise<IdempotencyRecord | null> {
   const row = (await db<DbIdempotencyRow>('idempotency_records')
-    .where({ workspace_id: workspaceId, idempotency_key_hash: idempotencyKeyHash })
+    .where({ workspace_id: workspaceId })
+    .whereIn('idempotency_key_hash', keyHashes)
     .where('created_at', '>=', notBefore.getTime())
     .first()) as DbIdempotencyRow | undefined;
   if (!row) return null;
@@ -40,24 +41,27 @@ export async function findIdempotencyRecord(
   };
 }
 
+export async function insertIdempotencyRecord(db: Queryable, record: IdempotencyRecord): Promise<void> {
+  await db('idempotency_records').insert({
+    workspace_id: record.workspaceId,
+    idempotency_key_hash: record.idempotencyKeyHash,
+    request_hash: record.requestHash,
+    key_id: record.keyId,
+    sealed_secret: record.sealedSecret,
+    created_at: record.createdAt.getTime(),
+  });
+}
+
+const LOCK_CONFLICTS = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY']);
+
 /**
- * Claims an Idempotency-Key. Returns false when another request claimed it first (a unique violation).
- * Records older than `expiredBefore` go first, so sealed secrets never outlive their replay window.
+ * Deletes records (and their sealed secrets) older than `before`. Housekeeping: when it collides with
+ * another purge it gives way, and the next create's purge catches up.
  */
-export async function claimIdempotencyKey(db: Queryable, record: IdempotencyRecord, expiredBefore: Date): Promise<boolean> {
-  await db('idempotency_records').where('created_at', '<', expiredBefore.getTime()).delete();
+export async function purgeIdempotencyRecords(db: Queryable, before: Date): Promise<void> {
   try {
-    await db('idempotency_records').insert({
-      workspace_id: record.workspaceId,
-      idempotency_key_hash: record.idempotencyKeyHash,
-      request_hash: record.requestHash,
-      key_id: record.keyId,
-      sealed_secret: record.sealedSecret,
-      created_at: record.createdAt.getTime(),
-    });
-    return true;
+    await db('idempotency_records').where('created_at', '<', before.getTime()).delete();
   } catch (err) {
-    if (isUniqueViolation(err)) return false;
-    throw err;
+    if (!LOCK_CONFLICTS.has((err as { code?: string }).code ?? '')) throw err;
   }
 }

@@ -49,14 +49,6 @@ export async function deleteSecretsOfKey(db: Queryable, keyId: string): Promise<
   await db('key_secrets').where('key_id', keyId).delete();
 }
 
-/** Secrets of a key that are valid at `now`, newest first. */
-export async function liveSecrets(db: Queryable, keyId: string, now: Date): Promise<DbKeySecretRow[]> {
-  return (await db('key_secrets')
-    .where('key_id', keyId)
-    .where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', now.getTime()))
-    .orderBy('id', 'desc')) as DbKeySecretRow[];
-}
-
 /** The live secret row matching one of `hashes` (one per pepper version), if any. */
 export async function findLiveSecretByHashes(db: Queryable, hashes: string[], now: Date): Promise<DbKeySecretRow | null> {
   const row = (await db('key_secrets')
@@ -64,4 +56,10 @@ export async function findLiveSecretByHashes(db: Queryable, hashes: string[], no
     .where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', now.getTime()))
     .first()) as DbKeySecretRow | undefined;
   return row ?? null;
+}
+
+/** Whether any secret (of a key or a root key) was ever stored: such a database is bound to its pepper. */
+export async function anySecretStored(db: Queryable): Promise<boolean> {
+  const [rootKey, keySecret] = await Promise.all([db('root_keys').first('id'), db('key_secrets').first('id')]);
+  return rootKey !== undefined || keySecret !== undefined;
 }

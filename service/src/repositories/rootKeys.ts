@@ -69,3 +69,7 @@ export async function findRootKey(db: Queryable, workspaceId: string, id: string
 export async function markRootKeyRevoked(db: Queryable, id: string, at: Date): Promise<void> {
   await db('root_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: at.getTime() });
 }
+
+export async function touchRootKey(db: Queryable, id: string, at: Date): Promise<void> {
+  await db('root_keys').where({ id }).update({ last_used_at: at.getTime() });
+}

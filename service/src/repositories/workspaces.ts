@@ -71,6 +71,3 @@ export async function listWorkspaces(db: Queryable): Promise<Workspace[]> {
   return rows.map(fromRow);
 }
 
-export async function setMaxActiveKeys(db: Queryable, id: string, maxActiveKeys: number | null): Promise<void> {
-  await db('workspaces').where({ id }).update({ max_active_keys: maxActiveKeys });
-}

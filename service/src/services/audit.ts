@@ -3,7 +3,7 @@ import type { Database, Queryable } from '../db/database';
 import { snapshot } from '../domain/keys';
 import type { AuditEvent, AuditTargetType, Caller, Page } from '../domain/model';
 import { insertAuditEvent, listAuditEvents } from '../repositories/auditEvents';
-import { decodeNumericCursor, encodeCursor } from './cursor';
+import { decodeNumericCursor, toPage } from './cursor';
 
 export interface Change {
   action: string;
@@ -40,7 +40,6 @@ export class AuditService {
       ...(query.keyId ? { keyId: query.keyId } : {}),
       ...(query.cursor ? { beforeId: decodeNumericCursor(query.cursor) } : {}),
     });
-    const last = events.length === query.limit ? events[events.length - 1] : undefined;
-    return { items: events, nextCursor: last ? encodeCursor(last.id) : null };
+    return toPage(events, query.limit, (e) => e.id);
   }
 }

@@ -1,4 +1,5 @@
 import { ValidationError } from '../domain/errors';
+import type { Page } from '../domain/model';
 
 /** Cursors are opaque to clients: a base64url-wrapped position. */
 export function encodeCursor(position: number | string): string {
@@ -23,3 +24,9 @@ function decode(cursor: string): string {
 
 const badCursor = (): ValidationError =>
   ValidationError.forField('cursor', 'is not a cursor this API returned; pass nextCursor from the previous page');
+
+/** A page of at most `limit` items; a full page carries the cursor after its last item. */
+export function toPage<T>(items: T[], limit: number, positionOf: (item: T) => number | string): Page<T> {
+  const last = items.length === limit ? items[items.length - 1] : undefined;
+  return { items, nextCursor: last === undefined ? null : encodeCursor(positionOf(last)) };
+}

@@ -3,11 +3,11 @@ import type { Database } from '../db/database';
 import { NotFoundError } from '../domain/errors';
 import { toApiKey } from '../domain/keys';
 import { effectiveLimits, type EffectiveLimits } from '../domain/limits';
-import { QUOTA_WINDOW_SECONDS, QUOTA_WINDOWS, type ApiKey, type Caller, type Environment, type Page, type QuotaWindow } from '../domain/model';
-import { findKey, listKeys, type KeyStatusFilter } from '../repositories/apiKeys';
+import { QUOTA_WINDOW_SECONDS, QUOTA_WINDOWS, type ApiKey, type Caller, type Environment, type KeyStatusFilter, type Page, type QuotaWindow } from '../domain/model';
+import { findKey, listKeys } from '../repositories/apiKeys';
 import { findPolicy } from '../repositories/quotaPolicies';
 import { countAdmittedSince, listRequestLogs, type RequestLog } from '../repositories/requestLogs';
-import { decodeNumericCursor, encodeCursor } from './cursor';
+import { decodeNumericCursor, encodeCursor, toPage } from './cursor';
 
 export interface KeyListFilter {
   q?: string;
@@ -83,7 +83,6 @@ export class KeyReadService {
       limit: page.limit,
       ...(page.cursor ? { beforeId: decodeNumericCursor(page.cursor) } : {}),
     });
-    const last = logs.length === page.limit ? logs[logs.length - 1] : undefined;
-    return { items: logs, nextCursor: last ? encodeCursor(last.id) : null };
+    return toPage(logs, page.limit, (l) => l.id);
   }
 }

@@ -4,8 +4,10 @@ import type { Clock } from '../clock';
 import type { Database } from '../db/database';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../domain/errors';
 import { newId } from '../domain/ids';
-import { toApiKey } from '../domain/keys';
+import { canonicalJson } from '../domain/canonical';
+import { keyStatus, toApiKey } from '../domain/keys';
 import {
+  MAX_OVERLAP_SECONDS,
   SECRET_ENV,
   type ApiKey,
   type Caller,
@@ -18,7 +20,7 @@ import type { PepperRing } from '../domain/pepper';
 import { sealSecret, unsealSecret } from '../domain/sealing';
 import { generateSecret, maskSecret } from '../domain/secrets';
 import { countActiveKeys, findKey, insertKey, keyHasHistory, markKeyDeleted, updateKey } from '../repositories/apiKeys';
-import { claimIdempotencyKey, findIdempotencyRecord } from '../repositories/idempotency';
+import { findIdempotencyRecord, insertIdempotencyRecord, purgeIdempotencyRecords } from '../repositories/idempotency';
 import { deleteSecretsOfKey, endSecrets, insertSecret } from '../repositories/keySecrets';
 import { findPolicy } from '../repositories/quotaPolicies';
 import { findWorkspace } from '../repositories/workspaces';
@@ -53,9 +55,6 @@ export interface KeyServiceDeps {
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 
-/** Raised inside a create transaction that lost the race for its Idempotency-Key; the create is replayed. */
-class IdempotencyRace extends Error {}
-
 /** The key lifecycle: create, edit, disable/enable, revoke, rotate, delete. Every change is audited in its transaction. */
 export class KeyService {
   constructor(private readonly deps: KeyServiceDeps) {}
@@ -65,13 +64,16 @@ export class KeyService {
    * the first call's key and secret instead of creating another; the same key with another body is a conflict.
    */
   async create(caller: Caller, input: CreateKeyInput, idempotencyKey?: string): Promise<IssuedSecret & { replayed: boolean }> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.deps.db.transaction((tx) => this.createIn(tx, caller, input, idempotencyKey));
-      } catch (err) {
-        if (!(err instanceof IdempotencyRace) || attempt > 0) throw err;
-      }
+    if (idempotencyKey) {
+      // Housekeeping in its own statement: inside the create transaction its range locks made concurrent
+      // creates of different workspaces deadlock on MySQL. Expired records are never replayed anyway.
+      await purgeIdempotencyRecords(this.deps.db.knex, this.idempotencyCutoff());
     }
+    return this.deps.db.transaction((tx) => this.createIn(tx, caller, input, idempotencyKey));
+  }
+
+  private idempotencyCutoff(): Date {
+    return new Date(this.deps.clock.now().getTime() - IDEMPOTENCY_WINDOW_MS);
   }
 
   private async createIn(
@@ -82,13 +84,14 @@ export class KeyService {
   ): Promise<IssuedSecret & { replayed: boolean }> {
     const { clock, peppers } = this.deps;
     const now = clock.now();
+    // Creates of one workspace queue behind this lock, so the Idempotency-Key lookup below cannot race.
     const workspace = await this.lockWorkspace(tx, caller.workspaceId);
-    const idempotency = idempotencyKey
-      ? { keyHash: peppers.digest(`idempotency:${caller.workspaceId}:${idempotencyKey}`).hash, requestHash: hashRequest(input) }
-      : null;
-    if (idempotency) {
-      const previous = await findIdempotencyRecord(tx, caller.workspaceId, idempotency.keyHash, new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS));
-      if (previous) return this.replay(tx, caller, previous, idempotency.requestHash, idempotencyKey!);
+    const idempotencyMaterial = `idempotency:${caller.workspaceId}:${idempotencyKey}`;
+    const requestHash = hashRequest(input);
+    if (idempotencyKey) {
+      // Every pepper version: a record made before a pepper rotation still replays.
+      const previous = await findIdempotencyRecord(tx, caller.workspaceId, peppers.candidateHashes(idempotencyMaterial), this.idempotencyCutoff());
+      if (previous) return this.replay(tx, caller, previous, requestHash, idempotencyKey);
     }
     await this.assertPolicyExists(tx, caller.workspaceId, input.quotaPolicyId);
     await this.assertRoomForActiveKey(tx, workspace);
@@ -121,20 +124,15 @@ export class KeyService {
       usageCount: 0,
       version: 1,
     };
-    if (idempotency) {
-      const claimed = await claimIdempotencyKey(
-        tx,
-        {
-          workspaceId: caller.workspaceId,
-          idempotencyKeyHash: idempotency.keyHash,
-          requestHash: idempotency.requestHash,
-          keyId: key.id,
-          sealedSecret: sealSecret(peppers, idempotencyKey!, secret),
-          createdAt: now,
-        },
-        new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS),
-      );
-      if (!claimed) throw new IdempotencyRace();
+    if (idempotencyKey) {
+      await insertIdempotencyRecord(tx, {
+        workspaceId: caller.workspaceId,
+        idempotencyKeyHash: peppers.digest(idempotencyMaterial).hash,
+        requestHash,
+        keyId: key.id,
+        sealedSecret: sealSecret(peppers, idempotencyKey, secret),
+        createdAt: now,
+      });
     }
     await insertKey(tx, key);
     await insertSecret(tx, { keyId: key.id, ...peppers.digest(secret), start: key.start, createdAt: now });
@@ -193,10 +191,9 @@ export class KeyService {
 
   private setState(caller: Caller, id: string, state: StoredKeyState): Promise<ApiKey> {
     const action = { active: 'key.enabled', disabled: 'key.disabled', revoked: 'key.revoked' }[state];
-    return this.change(caller, id, action, undefined, async (tx, key) => {
+    return this.change(caller, id, action, undefined, async (_tx, key) => {
       if (key.state === state) return key;
       if (key.state === 'revoked') throw revokedConflict(id);
-      if (state === 'active') await this.assertRoomForActiveKey(tx, await this.lockWorkspace(tx, caller.workspaceId));
       return { ...key, state };
     });
   }
@@ -206,10 +203,12 @@ export class KeyService {
    * now), so clients can switch without downtime.
    */
   async rotate(caller: Caller, id: string, overlapSeconds: number): Promise<IssuedSecret> {
+    if (!Number.isSafeInteger(overlapSeconds) || overlapSeconds < 0 || overlapSeconds > MAX_OVERLAP_SECONDS) {
+      throw ValidationError.forField('overlapSeconds', `must be a whole number of seconds from 0 to ${MAX_OVERLAP_SECONDS}, got ${overlapSeconds}`);
+    }
     let secret = '';
-    const key = await this.change(caller, id, 'key.rotated', undefined, async (tx, current) => {
+    const key = await this.change(caller, id, 'key.rotated', undefined, async (tx, current, workspace) => {
       if (current.state === 'revoked') throw revokedConflict(id);
-      const workspace = (await findWorkspace(tx, caller.workspaceId))!;
       const now = this.deps.clock.now();
       secret = generateSecret(workspace.slug, SECRET_ENV[current.environment]);
       await endSecrets(tx, id, new Date(now.getTime() + overlapSeconds * 1000), now);
@@ -223,6 +222,7 @@ export class KeyService {
   /** Only a key that was never used can be deleted; one with history must be disabled or revoked. */
   async delete(caller: Caller, id: string): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
+      await this.lockWorkspace(tx, caller.workspaceId);
       const key = await this.lockKey(tx, caller.workspaceId, id);
       if (await keyHasHistory(tx, id)) {
         throw new ConflictError(
@@ -267,8 +267,10 @@ export class KeyService {
   }
 
   /**
-   * The shape every single-key change shares: lock the key, check the expected version, let `mutate`
-   * produce the next state, write it with a new version, and audit before/after in the same transaction.
+   * The shape every single-key change shares: lock the workspace, then the key (always in that order, as
+   * create does, so changes cannot deadlock), check the expected version, let `mutate` produce the next
+   * state, check maxActiveKeys when the change makes the key active (enable, or an edit of an expired
+   * key's expiresAt), write it with a new version, and audit before/after in the same transaction.
    * A `mutate` that returns the key unchanged is a no-op: nothing is written.
    */
   private async change(
@@ -276,17 +278,19 @@ export class KeyService {
     id: string,
     action: string,
     expectedVersion: number | undefined,
-    mutate: (tx: Knex.Transaction, key: StoredApiKey) => Promise<StoredApiKey>,
+    mutate: (tx: Knex.Transaction, key: StoredApiKey, workspace: Workspace) => Promise<StoredApiKey>,
   ): Promise<ApiKey> {
     const { db, clock } = this.deps;
     return db.transaction(async (tx) => {
+      const workspace = await this.lockWorkspace(tx, caller.workspaceId);
       const key = await this.lockKey(tx, caller.workspaceId, id);
       if (expectedVersion !== undefined && key.version !== expectedVersion) {
         throw new PreconditionFailedError(`key ${id}`, expectedVersion, key.version);
       }
-      const mutated = await mutate(tx, key);
+      const mutated = await mutate(tx, key, workspace);
       const now = clock.now();
       if (sameSettings(mutated, key)) return toApiKey(key, now);
+      if (keyStatus(key, now) !== 'active' && keyStatus(mutated, now) === 'active') await this.assertRoomForActiveKey(tx, workspace);
       const next: StoredApiKey = { ...mutated, version: key.version + 1, updatedAt: now };
       await updateKey(tx, next, key.tags);
       const after = toApiKey(next, now);
@@ -301,7 +305,10 @@ export class KeyService {
     return key;
   }
 
-  /** Locks the workspace row: creates and enables in one workspace queue behind it, which keeps maxActiveKeys exact. */
+  /**
+   * Locks the workspace row. Every change locks it first (creates, edits, deletes, policies), which keeps
+   * maxActiveKeys exact and gives all transactions one lock order, so they queue instead of deadlocking.
+   */
   private async lockWorkspace(tx: Knex.Transaction, workspaceId: string): Promise<Workspace> {
     const workspace = await findWorkspace(tx, workspaceId, { forUpdate: true });
     if (!workspace) throw new NotFoundError('workspace', workspaceId);
@@ -320,7 +327,8 @@ export class KeyService {
   }
 
   private async assertPolicyExists(tx: Knex.Transaction, workspaceId: string, policyId: string | null | undefined): Promise<void> {
-    if (policyId && !(await findPolicy(tx, workspaceId, policyId))) {
+    // Locked: a concurrent delete of the policy waits, then sees this key and refuses (409), never a 500.
+    if (policyId && !(await findPolicy(tx, workspaceId, policyId, { forUpdate: true }))) {
       throw ValidationError.forField('quotaPolicyId', `no quota policy with id ${policyId} in this workspace`);
     }
   }
@@ -343,16 +351,4 @@ function sameSettings(a: StoredApiKey, b: StoredApiKey): boolean {
 /** A stable digest of a create body: key order does not matter, values do. */
 function hashRequest(input: CreateKeyInput): string {
   return createHash('sha256').update(canonicalJson(input)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -1,13 +1,15 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
+import { canonicalJson } from '../domain/canonical';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import type { Caller, LimitSettings, Page, QuotaPolicy } from '../domain/model';
 import { countKeysUsingPolicy } from '../repositories/apiKeys';
 import { deletePolicy, findPolicy, insertPolicy, listPolicies, updatePolicy } from '../repositories/quotaPolicies';
+import { findWorkspace } from '../repositories/workspaces';
 import { recordChange } from './audit';
-import { decodeTextCursor, encodeCursor } from './cursor';
+import { decodeTextCursor, toPage } from './cursor';
 
 export type CreatePolicyInput = { name: string } & Partial<LimitSettings>;
 export type UpdatePolicyInput = Partial<CreatePolicyInput>;
@@ -47,8 +49,7 @@ export class PolicyService {
       limit: page.limit,
       ...(page.cursor ? { afterId: decodeTextCursor(page.cursor) } : {}),
     });
-    const last = items.length === page.limit ? items[items.length - 1] : undefined;
-    return { items, nextCursor: last ? encodeCursor(last.id) : null };
+    return toPage(items, page.limit, (p) => p.id);
   }
 
   async update(caller: Caller, id: string, patch: UpdatePolicyInput, expectedVersion?: number): Promise<QuotaPolicy> {
@@ -57,7 +58,9 @@ export class PolicyService {
       if (expectedVersion !== undefined && current.version !== expectedVersion) {
         throw new PreconditionFailedError(`quota policy ${id}`, expectedVersion, current.version);
       }
-      const next: QuotaPolicy = { ...current, ...patch, version: current.version + 1, updatedAt: this.deps.clock.now() };
+      const edited: QuotaPolicy = { ...current, ...patch };
+      if (canonicalJson(edited) === canonicalJson(current)) return current;
+      const next: QuotaPolicy = { ...edited, version: current.version + 1, updatedAt: this.deps.clock.now() };
       await updatePolicy(tx, next);
       await this.audit(tx, caller, 'quota_policy.updated', id, current, next);
       return next;
@@ -77,7 +80,12 @@ export class PolicyService {
     });
   }
 
+  /**
+   * Locks the workspace row, then the policy: the order every change takes (the audit insert needs the
+   * workspace row too), so a delete racing a create that attaches the policy waits instead of deadlocking.
+   */
   private async lock(tx: Knex.Transaction, workspaceId: string, id: string): Promise<QuotaPolicy> {
+    await findWorkspace(tx, workspaceId, { forUpdate: true });
     const policy = await findPolicy(tx, workspaceId, id, { forUpdate: true });
     if (!policy) throw new NotFoundError('quota policy', id);
     return policy;

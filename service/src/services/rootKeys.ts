@@ -5,7 +5,7 @@ import { newId } from '../domain/ids';
 import { DEFAULT_FAILED_AUTH_POLICY, ROOT_SCOPES, type Actor, type Caller, type RootKey, type RootScope, type Workspace } from '../domain/model';
 import type { PepperRing } from '../domain/pepper';
 import { generateSecret, maskSecret, parseSecret } from '../domain/secrets';
-import { countRootKeys, findRootKey, findRootKeyByHashes, insertRootKey, listRootKeys, markRootKeyRevoked } from '../repositories/rootKeys';
+import { countRootKeys, findRootKey, findRootKeyByHashes, insertRootKey, listRootKeys, markRootKeyRevoked, touchRootKey } from '../repositories/rootKeys';
 import { findWorkspaceBySlug, insertWorkspace } from '../repositories/workspaces';
 import { recordChange } from './audit';
 
@@ -37,6 +37,12 @@ export class RootKeyService {
     if (!parsed || parsed.env !== 'root') throw new AuthenticationError('root key is not valid');
     const rootKey = await findRootKeyByHashes(this.deps.db.knex, this.deps.peppers.candidateHashes(secretText));
     if (!rootKey) throw new AuthenticationError('root key is not valid');
+    // Recorded at most once a minute, so management reads do not each turn into a write.
+    const now = this.deps.clock.now();
+    if (!rootKey.lastUsedAt || now.getTime() - rootKey.lastUsedAt.getTime() >= 60_000) {
+      await touchRootKey(this.deps.db.knex, rootKey.id, now);
+      rootKey.lastUsedAt = now;
+    }
     return rootKey;
   }
 

@@ -159,15 +159,37 @@ forEachDialect('/v1/keys routes', (dialect) => {
       ]);
     });
 
-    it('lists request logs and audit events of a key, newest first', async () => {
+    it('lists audit events of a key, newest first', async () => {
       const { key } = await h.createKey();
       await h.inject('POST', `/v1/keys/${key.id}/disable`);
       const audit = json(await h.inject('GET', `/v1/audit-events?keyId=${key.id}`));
       expect(audit.items.map((e: { action: string }) => e.action)).to.deep.equal(['key.disabled', 'key.created']);
       expect(audit.items[0].requestId).to.match(/^req_/);
-      const logs = await h.inject('GET', `/v1/keys/${key.id}/logs`);
-      expect(logs.statusCode).to.equal(200);
-      expect(json(logs)).to.deep.equal({ items: [], nextCursor: null });
+    });
+
+    it('pages request logs newest first, counts admitted calls per window, and hides them from other tenants', async () => {
+      const { key } = await h.createKey({ quota: { daily: 10 } });
+      const now = h.clock.now().getTime();
+      const log = (code: string, agoMs: number) => ({
+        workspace_id: h.tenants.acme.workspaceId, key_id: key.id, endpoint: '/push', code, duration_micros: 80, client_ip: '10.0.0.1', credits_spent: 1, created_at: now - agoMs,
+      });
+      // Oldest first: 8 days ago (monthly only), 2 days ago (weekly), 1 hour ago VALID and RATE_LIMITED, 1 minute ago.
+      for (const row of [log('VALID', 8 * 86400_000), log('VALID', 2 * 86400_000), log('VALID', 3600_000), log('RATE_LIMITED', 3500_000), log('VALID', 60_000)]) {
+        await h.app.db.knex('request_logs').insert(row);
+      }
+      await h.app.db.knex('api_keys').where({ id: key.id }).update({ usage_count: 4 });
+      const first = json(await h.inject('GET', `/v1/keys/${key.id}/logs?limit=2`));
+      expect(first.items.map((l: { code: string }) => l.code)).to.deep.equal(['VALID', 'RATE_LIMITED']);
+      const second = json(await h.inject('GET', `/v1/keys/${key.id}/logs?limit=2&cursor=${first.nextCursor}`));
+      expect(second.items.map((l: { createdAt: string }) => new Date(l.createdAt).getTime())).to.deep.equal([now - 3600_000, now - 2 * 86400_000]);
+      const usage = json(await h.inject('GET', `/v1/keys/${key.id}`)).usage;
+      expect(usage).to.deep.equal([
+        { window: 'total', used: 4, limit: null, remaining: null },
+        { window: 'daily', used: 2, limit: 10, remaining: 8 },
+        { window: 'weekly', used: 3, limit: null, remaining: null },
+        { window: 'monthly', used: 4, limit: null, remaining: null },
+      ]);
+      expect((await h.inject('GET', `/v1/keys/${key.id}/logs`, { as: 'globex' })).statusCode).to.equal(404);
     });
   });
 

@@ -18,6 +18,10 @@ forEachDialect('/v1/quota-policies routes', (dialect) => {
     expect(policy).to.include({ name: 'standard', version: 1 });
     const edited = await h.inject('PATCH', `/v1/quota-policies/${policy.id}`, { payload: { quota: { daily: 5 } }, headers: { 'if-match': '1' } });
     expect(json(edited).quota).to.deep.equal({ daily: 5 });
+    const audits = await h.count('audit_events');
+    const same = await h.inject('PATCH', `/v1/quota-policies/${policy.id}`, { payload: { quota: { daily: 5 }, name: 'standard' } });
+    expect(json(same).version, 'a PATCH that changes nothing keeps the version').to.equal(2);
+    expect(await h.count('audit_events')).to.equal(audits);
     const stale = await h.inject('PATCH', `/v1/quota-policies/${policy.id}`, { payload: { name: 'x' }, headers: { 'if-match': '1' } });
     expect(stale.statusCode).to.equal(412);
     expect(json(await h.inject('GET', '/v1/quota-policies')).items.map((p: { id: string }) => p.id)).to.include(policy.id);

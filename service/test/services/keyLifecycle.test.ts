@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../../src/domain/errors';
-import type { Caller } from '../../src/domain/model';
+import type { ApiKey, Caller } from '../../src/domain/model';
 import { parseSecret } from '../../src/domain/secrets';
 import { findLiveSecretByHashes } from '../../src/repositories/keySecrets';
 import { forEachDialect } from '../helpers/databases';
-import { Harness } from '../helpers/harness';
+import { Harness, TEST_PEPPER } from '../helpers/harness';
+import { PepperRing } from '../../src/domain/pepper';
+import { KeyService } from '../../src/services/keys';
 
 forEachDialect('key lifecycle (services on a real database)', (dialect) => {
   let h: Harness;
@@ -196,6 +198,56 @@ forEachDialect('limits and races (services on a real database)', (dialect) => {
     expect(err).to.be.instanceOf(ConflictError).and.to.have.property('code', 'MAX_ACTIVE_KEYS');
   });
 
+  it('admits one of two concurrent enables, or an enable racing a create, into the last free slot', async () => {
+    const keys: ApiKey[] = [];
+    for (let i = 0; i < 3; i++) keys.push((await h.app.services.keys.create(acme, { name: `slot-${i}` })).key);
+    await h.app.services.keys.disable(acme, keys[0]!.id);
+    await h.app.services.keys.disable(acme, keys[1]!.id);
+    await h.app.services.keys.create(acme, { name: 'filler' }); // 2 active of 3: one free slot
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.allSettled([
+        h.app.services.keys.enable(acme, keys[0]!.id),
+        h.app.services.keys.enable(acme, keys[1]!.id),
+        h.app.services.keys.create(acme, { name: `racer-${round}` }),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled'), `round ${round}`).to.have.length(1);
+      const active = (await h.app.services.keyReads.list(acme, { status: 'active', limit: 100 })).items;
+      expect(active, `round ${round}`).to.have.length(3);
+      // Free the slot again for the next round, whoever took it.
+      const winner = active.find((k) => k.id === keys[0]!.id || k.id === keys[1]!.id || k.name === `racer-${round}`)!;
+      await h.app.services.keys.disable(acme, winner.id);
+    }
+  });
+
+  it('counts a PATCH that un-expires a key against maxActiveKeys, and an expired key as not active', async () => {
+    const soon = new Date(h.clock.now().getTime() + 1000);
+    const expiring = [];
+    for (let i = 0; i < 3; i++) expiring.push((await h.app.services.keys.create(acme, { name: `temp-${i}`, expiresAt: soon })).key);
+    h.clock.advance(1000);
+    for (let i = 0; i < 3; i++) await h.app.services.keys.create(acme, { name: `fresh-${i}` });
+    const revive = await h.app.services.keys.update(acme, expiring[0]!.id, { expiresAt: null }).catch((e: unknown) => e);
+    expect(revive).to.be.instanceOf(ConflictError).and.to.have.property('code', 'MAX_ACTIVE_KEYS');
+    // Disabling and enabling an expired key never makes it active, so the cap does not apply.
+    await h.app.services.keys.disable(acme, expiring[1]!.id);
+    expect((await h.app.services.keys.enable(acme, expiring[1]!.id)).status).to.equal('expired');
+  });
+
+  it('creates with Idempotency-Keys concurrently across workspaces without a deadlock or a 500', async () => {
+    const callers = [acme, { ...acme, workspaceId: h.tenants.globex.workspaceId }];
+    for (let i = 0; i < 4; i++) {
+      const slug = `tenant${i}`;
+      const ws = await h.app.services.rootKeys.bootstrap({ workspaceSlug: slug, rootKeyName: 't' }, { type: 'system', id: 'test' });
+      callers.push({ ...acme, workspaceId: ws.workspace.id });
+    }
+    const runs = callers.flatMap((caller, w) =>
+      Array.from({ length: 2 }, (_, i) => h.app.services.keys.create(caller, { name: `idem-${w}-${i}` }, `job-${w}-${i}`)),
+    );
+    const results = await Promise.allSettled(runs);
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+    expect(failures).to.deep.equal([]);
+    expect(await h.count('idempotency_records')).to.equal(runs.length);
+  });
+
   it('turns 8 concurrent creates with one Idempotency-Key into one key and the same secret for all', async () => {
     const body = { name: 'idempotent', scopes: ['a:b'] };
     const results = await Promise.all(Array.from({ length: 8 }, () => h.app.services.keys.create(acme, body, 'order-42')));
@@ -206,6 +258,29 @@ forEachDialect('limits and races (services on a real database)', (dialect) => {
     expect(await h.count('idempotency_records')).to.equal(1);
     const reuse = await h.app.services.keys.create(acme, { ...body, scopes: ['other'] }, 'order-42').catch((e: unknown) => e);
     expect(reuse).to.be.instanceOf(ConflictError).and.to.have.property('code', 'IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('resolves a policy delete racing a key that attaches it to a 4xx, never a database error', async () => {
+    for (let round = 0; round < 8; round++) {
+      const policy = await h.app.services.policies.create(acme, { name: `racy-${round}`, quota: { daily: 1 } });
+      const results = await Promise.allSettled([
+        h.app.services.keys.create(acme, { name: `attach-${round}`, quotaPolicyId: policy.id }),
+        h.app.services.policies.delete(acme, policy.id),
+      ]);
+      for (const r of results) {
+        if (r.status === 'rejected') expect(r.reason, String(r.reason)).to.satisfy((e: unknown) => e instanceof ValidationError || (e instanceof ConflictError && e.code === 'POLICY_IN_USE'));
+      }
+      const created = results[0].status === 'fulfilled' ? results[0].value.key : null;
+      if (created) await h.app.services.keys.delete(acme, created.id);
+    }
+  });
+
+  it('still replays an Idempotency-Key after a new pepper version is prepended', async () => {
+    const first = await h.app.services.keys.create(acme, { name: 'before-rotation' }, 'retry-me');
+    const rotated = new KeyService({ db: h.app.db, clock: h.clock, peppers: PepperRing.parse(`${PepperRing.generateText(2)},${TEST_PEPPER}`) });
+    const again = await rotated.create(acme, { name: 'before-rotation' }, 'retry-me');
+    expect(again).to.deep.include({ secret: first.secret, replayed: true });
+    expect(again.key.id).to.equal(first.key.id);
   });
 
   it('forgets an Idempotency-Key after 24 hours', async () => {

@@ -26,6 +26,8 @@ forEachDialect('root keys', (dialect) => {
     expect(target.start).to.equal(`${secret.slice(0, 14)}…${secret.slice(-4)}`);
     const asIt = { as: { authorization: `Bearer ${secret}` } };
     expect((await h.inject('GET', '/v1/keys', asIt)).statusCode).to.equal(200);
+    const used = (await h.app.services.rootKeys.list(caller.workspaceId)).find((k) => k.id === target.id)!;
+    expect(used.lastUsedAt?.getTime(), 'root-keys list shows when a key was last used').to.equal(h.clock.now().getTime());
 
     const globex = { workspaceId: h.tenants.globex.workspaceId, actor: caller.actor };
     expect(await h.app.services.rootKeys.revoke(globex, target.id).catch((e: unknown) => e)).to.be.instanceOf(NotFoundError);

@@ -4,10 +4,9 @@ import type { Services } from '../../app';
 import type { BulkAction } from '../../services/keys';
 import { callerOf } from '../auth';
 import { managementRoute, versioned } from '../route';
-import { KeySchema, RequestLogSchema, pageOf, pageQuery } from '../schemas';
+import { KeySchema, RequestLogSchema, RotatePayload, pageOf, pageQuery } from '../schemas';
 import { keyIdParams, secretResponse } from './keys';
 
-const MAX_OVERLAP_SECONDS = 30 * 86400;
 const MAX_BULK_IDS = 100;
 
 export function registerKeyActionRoutes(server: Server, services: Services): void {
@@ -34,7 +33,7 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       description: 'Issue a new secret for the same key id and settings. overlapSeconds keeps the old secret valid that long (default 0).',
       validate: {
         params: keyIdParams,
-        payload: Joi.object({ overlapSeconds: Joi.number().integer().min(0).max(MAX_OVERLAP_SECONDS).default(0) }).allow(null),
+        payload: RotatePayload,
       },
       responses: { 200: Joi.object({ key: KeySchema.required(), secret: Joi.string().required() }).label('RotatedKey') },
       handler: async (request, h) => {

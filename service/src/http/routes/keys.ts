@@ -1,8 +1,7 @@
 import type { Request, ResponseToolkit, Server } from '@hapi/hapi';
 import Joi from 'joi';
 import type { Clock } from '../../clock';
-import { ENVIRONMENTS, KEY_STATUSES, type ApiKey } from '../../domain/model';
-import type { KeyStatusFilter } from '../../repositories/apiKeys';
+import type { ApiKey, KeyStatusFilter } from '../../domain/model';
 import type { Services } from '../../app';
 import type { CreateKeyInput, IssuedSecret, UpdateKeyInput } from '../../services/keys';
 import { callerOf } from '../auth';
@@ -13,6 +12,7 @@ import {
   KeyDetailsSchema,
   KeySchema,
   createKeyPayload,
+  keyListFilters,
   idParam,
   ifMatchHeaders,
   pageOf,
@@ -54,14 +54,7 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
       scope: 'keys:read',
       description: 'List keys, newest first. Filters combine with AND; follow nextCursor for the next page.',
       validate: {
-        query: Joi.object({
-          q: Joi.string().min(1).max(255).description('part of the name, case-insensitive'),
-          status: Joi.string().valid(...KEY_STATUSES),
-          environment: Joi.string().valid(...ENVIRONMENTS),
-          tag: Joi.string().trim().min(1).max(64).description('tags are stored trimmed, so the filter is too'),
-          group: Joi.string().min(1).max(64),
-          ...pageQuery,
-        }),
+        query: Joi.object({ ...keyListFilters, ...pageQuery }),
       },
       responses: { 200: pageOf(KeySchema, 'KeyPage') },
       handler: (request: Request) => {
