@@ -122,8 +122,8 @@ async function rootKeysCommand(app: App, caller: Caller, [sub, id]: string[], js
     const keys = await app.services.rootKeys.list(caller.workspaceId);
     if (json) return printJson(keys);
     return printTable([
-      ['ID', 'NAME', 'START', 'SCOPES', 'CREATED', 'REVOKED'],
-      ...keys.map((k) => [k.id, k.name, k.start, k.scopes.join(','), k.createdAt.toISOString(), k.revokedAt?.toISOString() ?? '-']),
+      ['ID', 'NAME', 'START', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'],
+      ...keys.map((k) => [k.id, k.name, k.start, k.scopes.join(','), k.createdAt.toISOString(), k.lastUsedAt?.toISOString() ?? '-', k.revokedAt?.toISOString() ?? '-']),
     ]);
   }
   if (sub === 'revoke' && id) {
