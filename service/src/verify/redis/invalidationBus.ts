@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { LocalInvalidationBus } from '../local';
+import type { Invalidation, InvalidationBus } from '../ports';
+import { closeRedis } from './connection';
+
+export const INVALIDATION_CHANNEL = 'keysmith:invalidate';
+
+/** What travels on the channel: the event, and who sent it so the sender can skip its own echo. */
+interface InvalidationMessage {
+  from: string;
+  event: Invalidation;
+}
+
+export interface RedisInvalidationBusOptions {
+  /** Any connection; the bus only publishes on it and does not close it. */
+  publisher: Redis;
+  /**
+   * A connection of the bus's own (a subscribed connection can do nothing else), created with
+   * `autoResubscribe: false`: the bus subscribes on every `ready` itself. Closed by `close()`.
+   */
+  subscriber: Redis;
+  /** @default 'keysmith:invalidate' */
+  channel?: string;
+  /**
+   * Told about the subscriber's connection errors, a publish or subscribe that failed, a malformed message,
+   * and a subscriber that threw on an event from the channel (one published here throws to the publisher).
+   */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * Invalidations for every instance through Redis pub/sub. Publishing delivers to this instance's
+ * subscribers at once, then to the others through the channel (this instance skips its own echo).
+ * Pub/sub does not keep messages for a disconnected subscriber, so whenever a gap may have lost some, the
+ * bus tells its own subscribers to drop everything (`{kind: 'all'}`): after its subscriber reconnects, and,
+ * for the other instances, after a publish failed once the publisher is back.
+ */
+export class RedisInvalidationBus implements InvalidationBus {
+  /** Identifies this instance's messages on the channel. */
+  readonly instanceId = randomUUID();
+  private readonly local = new LocalInvalidationBus();
+  private readonly channel: string;
+  private readonly onError: (error: Error) => void;
+  /** The subscriber lost its connection since it last subscribed. */
+  private missedMessages = false;
+  /** A publish failed since the publisher was last ready. */
+  private unsentEvents = false;
+  private closed = false;
+  private readonly subscribed: Promise<void>;
+  private markSubscribed: () => void = () => undefined;
+
+  constructor(private readonly options: RedisInvalidationBusOptions) {
+    this.subscribed = new Promise((resolve) => (this.markSubscribed = resolve));
+    this.channel = options.channel ?? INVALIDATION_CHANNEL;
+    this.onError = options.onError ?? (() => undefined);
+    const { publisher, subscriber } = options;
+    subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
+    subscriber.on('error', (error: Error) => this.onError(error));
+    subscriber.on('close', () => (this.missedMessages = true));
+    subscriber.on('ready', () => this.listen());
+    if (subscriber.status === 'ready') this.listen();
+    publisher.on('ready', this.announceUnsent);
+  }
+
+  publish(event: Invalidation): void {
+    this.send(event);
+    this.local.publish(event);
+  }
+
+  subscribe(listener: (event: Invalidation) => void): void {
+    this.local.subscribe(listener);
+  }
+
+  /** Resolves once the channel is subscribed the first time (never, while Redis stays unreachable). */
+  whenSubscribed(): Promise<void> {
+    return this.subscribed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.options.publisher.off('ready', this.announceUnsent);
+    await closeRedis(this.options.subscriber);
+    await this.local.close();
+  }
+
+  private send(event: Invalidation): void {
+    const message: InvalidationMessage = { from: this.instanceId, event };
+    this.options.publisher.publish(this.channel, JSON.stringify(message)).catch((error: Error) => {
+      this.unsentEvents = true;
+      this.onError(error);
+    });
+  }
+
+  private listen(): void {
+    if (this.closed) return;
+    this.options.subscriber.subscribe(this.channel).then(() => {
+      this.markSubscribed();
+      if (!this.missedMessages) return;
+      this.missedMessages = false;
+      this.deliver({ kind: 'all' });
+    }, this.onError);
+  }
+
+  private readonly announceUnsent = (): void => {
+    if (!this.unsentEvents || this.closed) return;
+    this.unsentEvents = false;
+    this.send({ kind: 'all' });
+  };
+
+  private receive(channel: string, raw: string): void {
+    if (channel !== this.channel) return;
+    const message = parseMessage(raw);
+    if (!message) {
+      this.onError(new Error(`ignored a malformed invalidation message on ${channel}`));
+      return;
+    }
+    if (message.from !== this.instanceId) this.deliver(message.event);
+  }
+
+  /** Local delivery from Redis's side: a throwing subscriber must not break the connection's handler. */
+  private deliver(event: Invalidation): void {
+    try {
+      this.local.publish(event);
+    } catch (error) {
+      this.onError(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+}
+
+const KINDS = new Set(['key', 'policy', 'workspace', 'root_key', 'all']);
+
+/** The message, or null when it is not one: the channel is open to anything that can reach Redis. */
+function parseMessage(raw: string): InvalidationMessage | null {
+  try {
+    const message = JSON.parse(raw) as Partial<InvalidationMessage> | null;
+    const event = message?.event as { kind?: unknown; id?: unknown } | undefined;
+    if (typeof message?.from !== 'string' || !event || !KINDS.has(event.kind as string)) return null;
+    if (event.kind !== 'all' && typeof event.id !== 'string') return null;
+    return message as InvalidationMessage;
+  } catch {
+    return null;
+  }
+}

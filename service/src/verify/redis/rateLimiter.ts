@@ -1,0 +1,88 @@
+import type { Redis } from 'ioredis';
+import { limitOutcome, windowStartOf } from '../local';
+import type { LimitOutcome, RateLimiter, WindowCheck } from '../ports';
+import { defineScript, type BoundScript } from './script';
+
+/**
+ * Reads every window's count and, when asked to take and every window has room, increments them all, in
+ * one atomic step. Returns the counts before the call; `limitOutcome` turns them into the answer.
+ * KEYS: one counter per window. ARGV[i]: its limit; ARGV[n + i]: its lifetime in ms; ARGV[2n + 1]: '1' to take.
+ * A counter gets its expiry when created, so it outlives its window by a second and then goes.
+ */
+const COUNT_WINDOWS_LUA = `
+local n = #KEYS
+local counts = {}
+local room = true
+for i = 1, n do
+  counts[i] = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if counts[i] >= tonumber(ARGV[i]) then room = false end
+end
+if room and ARGV[2 * n + 1] == '1' then
+  for i = 1, n do
+    if redis.call('INCR', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[n + i]) end
+  end
+end
+return counts
+`;
+
+/** Gives back one unit to every counter that has one; never creates a counter nor goes below zero. */
+const REFUND_LUA = `
+for i = 1, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
+end
+return 0
+`;
+
+/** How long a counter outlives its window: enough for a late refund, not enough to matter for memory. */
+const COUNTER_GRACE_MS = 1000;
+
+export interface RedisRateLimiterOptions {
+  client: Redis;
+  /** Start of every key, so tests and deployments sharing one Redis stay apart. @default 'ks:' */
+  prefix?: string;
+}
+
+/**
+ * Fixed windows shared by every instance: counter `{prefix}rl:{id}:{windowStart}`. Time is the caller's
+ * `now`, never Redis's clock, so every instance and every test agrees on which window a call falls in.
+ * All counters of one call are touched by one script, so they must live on one Redis (not a cluster).
+ */
+export class RedisRateLimiter implements RateLimiter {
+  private readonly prefix: string;
+  private readonly countWindows: BoundScript;
+  private readonly refundWindows: BoundScript;
+
+  constructor(options: RedisRateLimiterOptions) {
+    this.prefix = options.prefix ?? 'ks:';
+    this.countWindows = defineScript(options.client, 'keysmithCountWindows', COUNT_WINDOWS_LUA);
+    this.refundWindows = defineScript(options.client, 'keysmithRefundWindows', REFUND_LUA);
+  }
+
+  consume(checks: WindowCheck[], now: number): Promise<LimitOutcome> {
+    return this.count(checks, now, true);
+  }
+
+  peek(checks: WindowCheck[], now: number): Promise<LimitOutcome> {
+    return this.count(checks, now, false);
+  }
+
+  async refund(checks: WindowCheck[], now: number): Promise<void> {
+    if (checks.length === 0) return;
+    await this.refundWindows(this.keys(checks, now), []);
+  }
+
+  private async count(checks: WindowCheck[], now: number, take: boolean): Promise<LimitOutcome> {
+    if (checks.length === 0) return limitOutcome(checks, [], now, take);
+    const args = [
+      ...checks.map((check) => check.limit),
+      ...checks.map((check) => check.windowMs + COUNTER_GRACE_MS),
+      take ? '1' : '0',
+    ];
+    const counts = (await this.countWindows(this.keys(checks, now), args)) as number[];
+    return limitOutcome(checks, counts, now, take);
+  }
+
+  private keys(checks: WindowCheck[], now: number): string[] {
+    return checks.map((check) => `${this.prefix}rl:${check.id}:${windowStartOf(now, check.windowMs)}`);
+  }
+}
