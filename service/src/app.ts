@@ -12,6 +12,14 @@ import { KeyService } from './services/keys';
 import { PolicyService } from './services/policies';
 import { RootKeyService } from './services/rootKeys';
 import { WorkspaceService } from './services/workspaces';
+import { DbHealth } from './verify/dbHealth';
+import { KeyDirectory } from './verify/directory';
+import { DEFAULT_LEASE_OPTIONS, Leases, type LeaseOptions } from './verify/leases';
+import { Metrics } from './verify/metrics';
+import type { Invalidation } from './verify/ports';
+import { Recorder } from './verify/recorder';
+import { createSharedState, type SharedState } from './verify/sharedState';
+import { Verifier } from './verify/verifier';
 
 export interface Services {
   keys: KeyService;
@@ -29,26 +37,101 @@ export interface App {
   peppers: PepperRing;
   logger: Logger;
   services: Services;
+  verifier: Verifier;
+  metrics: Metrics;
+  shared: SharedState;
+  /** Writes what is buffered (request logs, usage counters) now; tests and shutdown use it. */
+  flush(): Promise<void>;
+  /** Gives back unused leases, flushes, closes Redis; the database stays open. */
+  shutdown(): Promise<void>;
+  /** `shutdown`, then closes the database. */
   close(): Promise<void>;
 }
 
-export function buildApp(parts: { db: Database; peppers: PepperRing; logger: Logger; clock?: Clock }): App {
+/** How verification shares and caches state; every field has a default. */
+export interface VerificationSettings {
+  redisUrl: string | null;
+  redisPrefix: string;
+  cacheTtlMs: number;
+  cacheSize: number;
+  flushMs: number;
+  leases: LeaseOptions;
+}
+
+const DEFAULT_VERIFICATION: VerificationSettings = {
+  redisUrl: null,
+  redisPrefix: 'ks:',
+  cacheTtlMs: 30_000,
+  cacheSize: 100_000,
+  flushMs: 1000,
+  leases: DEFAULT_LEASE_OPTIONS,
+};
+
+export function buildApp(parts: {
+  db: Database;
+  peppers: PepperRing;
+  logger: Logger;
+  clock?: Clock;
+  verification?: Partial<VerificationSettings>;
+}): App {
   const { db, peppers, logger } = parts;
   const clock = parts.clock ?? systemClock;
+  const settings = { ...DEFAULT_VERIFICATION, ...parts.verification };
+  const shared = createSharedState({
+    redisUrl: settings.redisUrl,
+    logger,
+    prefix: settings.redisPrefix,
+    channel: `${settings.redisPrefix}invalidate`,
+  });
+  const publish = (event: Invalidation): void => shared.bus.publish(event);
+  const metrics = new Metrics();
+  const health = new DbHealth(db, logger);
+  const onDbFailure = (err: unknown): void => health.reportFailure(err);
+  const now = (): number => clock.now().getTime();
+  const directory = new KeyDirectory({ db, peppers, metrics }, { maxKeys: settings.cacheSize, ttlMs: settings.cacheTtlMs });
+  const leases = new Leases({ db, metrics, now, onDbFailure }, settings.leases);
+  const recorder = new Recorder({ db, logger, metrics, onDbFailure }, { flushMs: settings.flushMs, batch: 2000, maxBuffered: 200_000 });
+  const services: Services = {
+    keys: new KeyService({ db, clock, peppers, publish }),
+    keyReads: new KeyReadService({ db, clock }),
+    policies: new PolicyService({ db, clock, publish }),
+    rootKeys: new RootKeyService({ db, clock, peppers, publish, cacheTtlMs: settings.cacheTtlMs }),
+    audit: new AuditService({ db }),
+    workspaces: new WorkspaceService({ db, clock, publish }),
+  };
+  shared.bus.subscribe((event) => {
+    directory.invalidate(event);
+    if (event.kind === 'key') leases.invalidate(event.id);
+    if (event.kind === 'all') leases.invalidateAll();
+    if (event.kind === 'root_key' || event.kind === 'all') services.rootKeys.invalidate(event.kind === 'all' ? null : event.id);
+  });
+  metrics.gauge('keysmith_verify_cached_keys', 'Keys in this instance\'s verification cache', () => directory.size);
+  metrics.gauge('keysmith_verify_leases', 'Quota and credit leases this instance holds', () => leases.size);
+  metrics.gauge('keysmith_verify_buffered_logs', 'Request logs waiting to be written', () => recorder.pending);
+  metrics.gauge('keysmith_redis_healthy', '1 while limits are shared through Redis', () => (shared.redisHealthy() ? 1 : 0));
+  metrics.gauge('keysmith_database_healthy', '1 while verification can reach the database', () => (health.healthy ? 1 : 0));
+  const verifier = new Verifier({ db, clock, directory, leases, limiter: shared.limiter, failures: shared.failures, recorder, health, metrics });
+  const shutdown = async (): Promise<void> => {
+    await leases.close();
+    await recorder.close();
+    health.stop();
+    await shared.close();
+  };
   return {
     db,
     clock,
     peppers,
     logger,
-    services: {
-      keys: new KeyService({ db, clock, peppers }),
-      keyReads: new KeyReadService({ db, clock }),
-      policies: new PolicyService({ db, clock }),
-      rootKeys: new RootKeyService({ db, clock, peppers }),
-      audit: new AuditService({ db }),
-      workspaces: new WorkspaceService({ db }),
+    services,
+    verifier,
+    metrics,
+    shared,
+    flush: () => recorder.flush(),
+    shutdown,
+    close: async () => {
+      await shutdown();
+      await db.close();
     },
-    close: () => db.close(),
   };
 }
 
@@ -79,5 +162,12 @@ export async function openApp(config: Config, options: { logger?: Logger; clock?
     await db.close();
     throw err;
   }
-  return buildApp({ db, peppers, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const verification: Partial<VerificationSettings> = {
+    redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
+    cacheTtlMs: config.cacheTtlMs,
+    cacheSize: config.cacheSize,
+    flushMs: config.flushMs,
+  };
+  return buildApp({ db, peppers, logger, verification, ...(options.clock ? { clock: options.clock } : {}) });
 }

@@ -15,6 +15,14 @@ export interface Config {
   autoMigrate: boolean;
   logLevel: string;
   redisUrl: string | null;
+  /** Start of every Redis key and of the invalidation channel; instances that share state share it. */
+  redisPrefix: string;
+  /** How long verification trusts a cached key (and root key) when no invalidation arrives. */
+  cacheTtlMs: number;
+  /** Keys kept in each instance's verification cache. */
+  cacheSize: number;
+  /** How often request logs and usage counters are written (what a crash can lose at most). */
+  flushMs: number;
   /** Slug of the workspace created on first start of an empty embedded database. */
   bootstrapWorkspace: string;
   shutdownTimeoutMs: number;
@@ -34,6 +42,10 @@ const schema = Joi.object({
   KEYSMITH_AUTO_MIGRATE: Joi.boolean().truthy('1').falsy('0').default(true),
   KEYSMITH_LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   KEYSMITH_REDIS_URL: Joi.string().pattern(/^rediss?:\/\/.+/).message('KEYSMITH_REDIS_URL must be a redis:// URL').allow(''),
+  KEYSMITH_REDIS_PREFIX: Joi.string().pattern(/^[A-Za-z0-9:_-]{1,32}$/).default('ks:'),
+  KEYSMITH_CACHE_TTL_SECONDS: Joi.number().min(0.1).max(3600).default(30),
+  KEYSMITH_CACHE_SIZE: Joi.number().integer().min(1).max(10_000_000).default(100_000),
+  KEYSMITH_FLUSH_MS: Joi.number().integer().min(10).max(60_000).default(1000),
   KEYSMITH_BOOTSTRAP_WORKSPACE: Joi.string().pattern(SLUG_PATTERN).default('default'),
   KEYSMITH_SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).max(600_000).default(10_000),
 }).unknown(true);
@@ -56,6 +68,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     autoMigrate: value.KEYSMITH_AUTO_MIGRATE as boolean,
     logLevel: value.KEYSMITH_LOG_LEVEL as string,
     redisUrl: (value.KEYSMITH_REDIS_URL as string | undefined) || null,
+    redisPrefix: value.KEYSMITH_REDIS_PREFIX as string,
+    cacheTtlMs: Math.round((value.KEYSMITH_CACHE_TTL_SECONDS as number) * 1000),
+    cacheSize: value.KEYSMITH_CACHE_SIZE as number,
+    flushMs: value.KEYSMITH_FLUSH_MS as number,
     bootstrapWorkspace: value.KEYSMITH_BOOTSTRAP_WORKSPACE as string,
     shutdownTimeoutMs: value.KEYSMITH_SHUTDOWN_TIMEOUT_MS as number,
   };

@@ -27,6 +27,8 @@ export class Database {
           client: 'mysql2',
           connection: target.location,
           pool: { min: 0, max: 10 },
+          // Fail fast when MySQL is down: verification answers 503 instead of queueing for a minute.
+          acquireConnectionTimeout: 2000,
         }),
         'mysql',
       );
@@ -53,8 +55,8 @@ export class Database {
     );
   }
 
-  transaction<T>(work: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return this.knex.transaction(work);
+  transaction<T>(work: (tx: Knex.Transaction) => Promise<T>, config?: Knex.TransactionConfig): Promise<T> {
+    return config ? this.knex.transaction(work, config) : this.knex.transaction(work);
   }
 
   /** Readiness: can we run a query right now? */

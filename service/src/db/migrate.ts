@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Database } from './database';
 import * as initial from './migrations/20261123100000_initial';
+import * as verification from './migrations/20261123200000_verification';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,6 +14,7 @@ interface Migration {
  */
 const MIGRATIONS: Record<string, Migration> = {
   '20261123100000_initial': initial,
+  '20261123200000_verification': verification,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -71,3 +71,8 @@ export class AuthenticationError extends DomainError {
 export class PermissionError extends DomainError {
   readonly code = 'FORBIDDEN';
 }
+
+/** A dependency the call needs (the database) cannot be reached; nothing was changed or consumed. */
+export class UnavailableError extends DomainError {
+  readonly code = 'UNAVAILABLE';
+}

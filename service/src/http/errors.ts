@@ -8,6 +8,7 @@ import {
   NotFoundError,
   PermissionError,
   PreconditionFailedError,
+  UnavailableError,
   ValidationError,
   type FieldProblem,
 } from '../domain/errors';
@@ -30,6 +31,7 @@ const DOMAIN_STATUS: Array<[abstract new (...args: never[]) => DomainError, numb
   [NotFoundError, 404],
   [ConflictError, 409],
   [PreconditionFailedError, 412],
+  [UnavailableError, 503],
 ];
 
 /** What hapi's own errors (parsing, routing, limits) mean to a client, by status. */
@@ -50,7 +52,7 @@ export function toHttpError(err: Error, request: Request): HttpError {
   const requestId = requestIdOf(request);
   if (err instanceof DomainError) {
     const status = DOMAIN_STATUS.find(([type]) => err instanceof type)?.[1] ?? 500;
-    const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+    const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : status === 503 ? { 'retry-after': '1' } : {};
     return { status, headers, body: { error: { code: err.code, message: err.message, requestId, ...(err.details ? { details: err.details } : {}) } } };
   }
   const boom = Boom.isBoom(err) ? err : Boom.boomify(err);

@@ -11,6 +11,8 @@ import { registerHealthRoutes } from './routes/health';
 import { registerKeyActionRoutes } from './routes/keyActions';
 import { registerKeyRoutes } from './routes/keys';
 import { registerPolicyRoutes } from './routes/policies';
+import { registerVerifyRoutes } from './routes/verify';
+import { registerWorkspaceRoutes } from './routes/workspace';
 
 export interface ServerOptions {
   host?: string;
@@ -69,7 +71,10 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
 
   server.events.on('response', (request) => {
     const status = 'statusCode' in request.response ? request.response.statusCode : undefined;
-    app.logger.info(
+    // Verifications are logged at debug: each one already has its row in the request logs.
+    const level = request.route.path === '/v1/verify' && status === 200 ? 'debug' : 'info';
+    if (!app.logger.isLevelEnabled(level)) return;
+    app.logger[level](
       {
         requestId: (request.app as { requestId?: string }).requestId,
         method: request.method.toUpperCase(),
@@ -87,6 +92,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   registerKeyActionRoutes(server, app.services);
   registerPolicyRoutes(server, app.services);
   registerAuditRoutes(server, app.services);
+  registerWorkspaceRoutes(server, app.services);
+  registerVerifyRoutes(server, app.verifier, app.metrics);
 
   let document: object | undefined;
   server.route({

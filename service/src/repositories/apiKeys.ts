@@ -76,7 +76,8 @@ function toRow(key: StoredApiKey): Omit<DbApiKeyRow, 'pk' | 'deleted_at' | 'cred
   };
 }
 
-function fromRow(row: DbApiKeyRow, tags: string[]): StoredApiKey {
+/** A stored key from its row; `tags` are read separately (verification does without them). */
+export function keyFromRow(row: DbApiKeyRow, tags: string[]): StoredApiKey {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
@@ -139,7 +140,7 @@ export async function findKey(
   const query = db<DbApiKeyRow>('api_keys').where({ workspace_id: workspaceId, id }).whereNull('deleted_at').first();
   const row = (await (options.forUpdate ? lockForUpdate(query, db) : query)) as DbApiKeyRow | undefined;
   if (!row) return null;
-  return fromRow(row, (await tagsOf(db, [row.id])).get(row.id)!);
+  return keyFromRow(row, (await tagsOf(db, [row.id])).get(row.id)!);
 }
 
 /** Writes every mutable field of `key`; `previousTags` lets it skip rewriting unchanged tags. */
@@ -199,7 +200,7 @@ export async function listKeys(db: Queryable, query: KeyListQuery): Promise<{ ke
   const rows = (await q) as DbApiKeyRow[];
   const tags = await tagsOf(db, rows.map((r) => r.id));
   return {
-    keys: rows.map((row) => fromRow(row, tags.get(row.id)!)),
+    keys: rows.map((row) => keyFromRow(row, tags.get(row.id)!)),
     lastPk: rows.length === query.limit ? rows[rows.length - 1]!.pk : null,
   };
 }

@@ -71,3 +71,16 @@ export async function listWorkspaces(db: Queryable): Promise<Workspace[]> {
   return rows.map(fromRow);
 }
 
+
+/** Writes the settings a workspace administrator can change. */
+export async function updateWorkspaceSettings(db: Queryable, ws: Workspace): Promise<void> {
+  await db('workspaces').where({ id: ws.id }).update({
+    name: ws.name,
+    max_active_keys: ws.maxActiveKeys,
+    plan_limit_per_second: ws.planLimits.perSecond,
+    plan_limit_per_minute: ws.planLimits.perMinute,
+    failed_auth_max: ws.failedAuthPolicy.maxFailures,
+    failed_auth_window_seconds: ws.failedAuthPolicy.windowSeconds,
+    failed_auth_block_seconds: ws.failedAuthPolicy.blockSeconds,
+  });
+}

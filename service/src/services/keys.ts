@@ -24,6 +24,7 @@ import { findIdempotencyRecord, insertIdempotencyRecord, purgeIdempotencyRecords
 import { deleteSecretsOfKey, endSecrets, insertSecret } from '../repositories/keySecrets';
 import { findPolicy } from '../repositories/quotaPolicies';
 import { findWorkspace } from '../repositories/workspaces';
+import type { Publish } from '../verify/ports';
 import { recordChange } from './audit';
 
 /** The editable settings of a key. Absent = keep (on update) or default (on create); null = clear. */
@@ -51,6 +52,8 @@ export interface KeyServiceDeps {
   db: Database;
   clock: Clock;
   peppers: PepperRing;
+  /** Told about every committed change, so verification caches drop the key. */
+  publish?: Publish;
 }
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
@@ -242,6 +245,7 @@ export class KeyService {
         after: null,
       });
     });
+    this.deps.publish?.({ kind: 'key', id });
   }
 
   /** Applies one action to many keys, each in its own transaction; one failure does not stop the rest. */
@@ -281,7 +285,7 @@ export class KeyService {
     mutate: (tx: Knex.Transaction, key: StoredApiKey, workspace: Workspace) => Promise<StoredApiKey>,
   ): Promise<ApiKey> {
     const { db, clock } = this.deps;
-    return db.transaction(async (tx) => {
+    const changed = await db.transaction(async (tx) => {
       const workspace = await this.lockWorkspace(tx, caller.workspaceId);
       const key = await this.lockKey(tx, caller.workspaceId, id);
       if (expectedVersion !== undefined && key.version !== expectedVersion) {
@@ -297,6 +301,8 @@ export class KeyService {
       await recordChange(tx, clock, caller, { action, targetType: 'key', targetId: id, keyId: id, before: toApiKey(key, now), after });
       return after;
     });
+    this.deps.publish?.({ kind: 'key', id });
+    return changed;
   }
 
   private async lockKey(tx: Knex.Transaction, workspaceId: string, id: string): Promise<StoredApiKey> {

@@ -8,6 +8,7 @@ import type { Caller, LimitSettings, Page, QuotaPolicy } from '../domain/model';
 import { countKeysUsingPolicy } from '../repositories/apiKeys';
 import { deletePolicy, findPolicy, insertPolicy, listPolicies, updatePolicy } from '../repositories/quotaPolicies';
 import { findWorkspace } from '../repositories/workspaces';
+import type { Publish } from '../verify/ports';
 import { recordChange } from './audit';
 import { decodeTextCursor, toPage } from './cursor';
 
@@ -16,7 +17,7 @@ export type UpdatePolicyInput = Partial<CreatePolicyInput>;
 
 /** Reusable {quota, rateLimit, credits} bundles that keys point at. */
 export class PolicyService {
-  constructor(private readonly deps: { db: Database; clock: Clock }) {}
+  constructor(private readonly deps: { db: Database; clock: Clock; publish?: Publish }) {}
 
   async create(caller: Caller, input: CreatePolicyInput): Promise<QuotaPolicy> {
     const now = this.deps.clock.now();
@@ -53,7 +54,7 @@ export class PolicyService {
   }
 
   async update(caller: Caller, id: string, patch: UpdatePolicyInput, expectedVersion?: number): Promise<QuotaPolicy> {
-    return this.deps.db.transaction(async (tx) => {
+    const updated = await this.deps.db.transaction(async (tx) => {
       const current = await this.lock(tx, caller.workspaceId, id);
       if (expectedVersion !== undefined && current.version !== expectedVersion) {
         throw new PreconditionFailedError(`quota policy ${id}`, expectedVersion, current.version);
@@ -65,6 +66,8 @@ export class PolicyService {
       await this.audit(tx, caller, 'quota_policy.updated', id, current, next);
       return next;
     });
+    this.deps.publish?.({ kind: 'policy', id });
+    return updated;
   }
 
   /** Refused while any key still points at the policy. */
@@ -78,6 +81,7 @@ export class PolicyService {
       await deletePolicy(tx, caller.workspaceId, id);
       await this.audit(tx, caller, 'quota_policy.deleted', id, current, null);
     });
+    this.deps.publish?.({ kind: 'policy', id });
   }
 
   /**

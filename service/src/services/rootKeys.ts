@@ -7,6 +7,8 @@ import type { PepperRing } from '../domain/pepper';
 import { generateSecret, maskSecret, parseSecret } from '../domain/secrets';
 import { countRootKeys, findRootKey, findRootKeyByHashes, insertRootKey, listRootKeys, markRootKeyRevoked, touchRootKey } from '../repositories/rootKeys';
 import { findWorkspaceBySlug, insertWorkspace } from '../repositories/workspaces';
+import type { Publish } from '../verify/ports';
+import { LruCache } from '../verify/cache';
 import { recordChange } from './audit';
 
 export interface BootstrapInput {
@@ -29,19 +31,37 @@ export interface BootstrapResult {
 
 /** Root keys: the credentials of the management API. */
 export class RootKeyService {
-  constructor(private readonly deps: { db: Database; clock: Clock; peppers: PepperRing }) {}
+  /**
+   * Authenticated root keys by digest, so a busy verifier does not look its own root key up per call.
+   * Revocation drops the entry on every instance (through `publish`); the TTL bounds anything missed.
+   */
+  private readonly cache: LruCache<string, RootKey>;
+
+  constructor(private readonly deps: { db: Database; clock: Clock; peppers: PepperRing; publish?: Publish; cacheTtlMs?: number }) {
+    this.cache = new LruCache(1000, deps.cacheTtlMs ?? 30_000);
+  }
+
+  /** Forgets a cached root key (it was revoked, here or on another instance). */
+  invalidate(id: string | null): void {
+    if (id === null) this.cache.clear();
+    else this.cache.deleteWhere((rootKey) => rootKey.id === id);
+  }
 
   /** The root key a bearer secret belongs to; an AuthenticationError for anything else. */
   async authenticate(secretText: string): Promise<RootKey> {
     const parsed = parseSecret(secretText);
     if (!parsed || parsed.env !== 'root') throw new AuthenticationError('root key is not valid');
-    const rootKey = await findRootKeyByHashes(this.deps.db.knex, this.deps.peppers.candidateHashes(secretText));
+    const hashes = this.deps.peppers.candidateHashes(secretText);
+    const cached = this.cache.get(hashes[0]!);
+    const rootKey = cached ?? (await findRootKeyByHashes(this.deps.db.knex, hashes));
     if (!rootKey) throw new AuthenticationError('root key is not valid');
+    if (!cached) this.cache.set(hashes[0]!, rootKey);
     // Recorded at most once a minute, so management reads do not each turn into a write.
     const now = this.deps.clock.now();
     if (!rootKey.lastUsedAt || now.getTime() - rootKey.lastUsedAt.getTime() >= 60_000) {
-      await touchRootKey(this.deps.db.knex, rootKey.id, now);
       rootKey.lastUsedAt = now;
+      // Best effort: a root key's last use is informational, and must not turn an outage into an error here.
+      await touchRootKey(this.deps.db.knex, rootKey.id, now).catch(() => undefined);
     }
     return rootKey;
   }
@@ -60,6 +80,9 @@ export class RootKeyService {
       const after = { ...before, revokedAt: clock.now() };
       await markRootKeyRevoked(tx, id, after.revokedAt);
       await recordChange(tx, clock, caller, { action: 'root_key.revoked', targetType: 'root_key', targetId: id, before, after });
+      return after;
+    }).then((after) => {
+      this.deps.publish?.({ kind: 'root_key', id });
       return after;
     });
   }

@@ -1,6 +1,6 @@
 import type { Server, ServerInjectResponse } from '@hapi/hapi';
 import { Writable } from 'node:stream';
-import { buildApp, type App } from '../../src/app';
+import { buildApp, type App, type VerificationSettings } from '../../src/app';
 import { ManualClock } from '../../src/clock';
 import type { Dialect } from '../../src/db/database';
 import { PepperRing } from '../../src/domain/pepper';
@@ -37,8 +37,11 @@ export class Harness {
     readonly tenants: { acme: Tenant; globex: Tenant },
   ) {}
 
-  static async start(dialect: Dialect, options: { acmeMaxActiveKeys?: number } = {}): Promise<Harness> {
-    const database = await openTestDatabase(dialect);
+  static async start(
+    dialect: Dialect,
+    options: { acmeMaxActiveKeys?: number; verification?: Partial<VerificationSettings>; database?: TestDatabase } = {},
+  ): Promise<Harness> {
+    const database = options.database ?? (await openTestDatabase(dialect));
     const clock = new ManualClock(TEST_START);
     const lines: string[] = [];
     const sink = new Writable({
@@ -47,7 +50,13 @@ export class Harness {
         done();
       },
     });
-    const app = buildApp({ db: database.db, peppers: PepperRing.parse(TEST_PEPPER), logger: createLogger('info', sink), clock });
+    const app = buildApp({
+      db: database.db,
+      peppers: PepperRing.parse(TEST_PEPPER),
+      logger: createLogger('info', sink),
+      clock,
+      ...(options.verification ? { verification: options.verification } : {}),
+    });
     const server = await createServer(app, { validateResponses: true });
     const tenant = async (slug: string, maxActiveKeys?: number): Promise<Tenant> => {
       const r = await app.services.rootKeys.bootstrap(
@@ -114,6 +123,7 @@ export class Harness {
 
   async stop(): Promise<void> {
     await this.server.stop();
+    await this.app.shutdown();
     await this.database.dispose();
   }
 }

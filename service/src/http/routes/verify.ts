@@ -1,0 +1,64 @@
+import type { Server } from '@hapi/hapi';
+import Joi from 'joi';
+import { QUOTA_WINDOWS, ENVIRONMENTS } from '../../domain/model';
+import { MAX_SECRET_LENGTH } from '../../domain/secrets';
+import { VERIFY_CODES, type VerifyRequest } from '../../domain/verification';
+import type { Verifier } from '../../verify/verifier';
+import type { Metrics } from '../../verify/metrics';
+import { callerOf } from '../auth';
+import { managementRoute } from '../route';
+
+export const MAX_COST = 1_000_000;
+
+const VerifyPayload = Joi.object({
+  key: Joi.string()
+    .max(MAX_SECRET_LENGTH * 2)
+    .pattern(/^[\x21-\x7e]+$/)
+    .message('key must be printable ASCII without spaces (a Keysmith key never has anything else)')
+    .required(),
+  ip: Joi.string().ip({ cidr: 'forbidden' }).description('The client IP the calling service saw (IPv4 or IPv6).'),
+  resource: Joi.string().max(512),
+  scopes: Joi.array().items(Joi.string().max(128)).max(64),
+  cost: Joi.number().integer().min(0).max(MAX_COST).description('Credits this request spends (default 1).'),
+  endpoint: Joi.string().max(255).description('Recorded in the request log.'),
+}).label('VerifyRequest');
+
+const WindowState = Joi.object({ limit: Joi.number(), remaining: Joi.number(), resetAt: Joi.string().isoDate().allow(null) });
+
+const VerifyResponse = Joi.object({
+  valid: Joi.boolean().required(),
+  code: Joi.string().valid(...VERIFY_CODES).required(),
+  window: Joi.string().valid(...QUOTA_WINDOWS, 'credits'),
+  keyId: Joi.string(),
+  name: Joi.string(),
+  environment: Joi.string().valid(...ENVIRONMENTS),
+  scopes: Joi.array().items(Joi.string()),
+  metadata: Joi.object().unknown(true).allow(null),
+  expiresAt: Joi.string().isoDate().allow(null),
+  ratelimit: WindowState,
+  quota: Joi.array().items(WindowState.keys({ window: Joi.string().valid(...QUOTA_WINDOWS) })),
+  credits: Joi.number(),
+}).label('VerifyResult');
+
+export function registerVerifyRoutes(server: Server, verifier: Verifier, metrics: Metrics): void {
+  server.route([
+    managementRoute({
+      method: 'POST',
+      path: '/v1/verify',
+      scope: 'keys:verify',
+      description:
+        'Is this key good for this request? Always 200 for a well-formed call; `code` says why not. Limits are consumed only when the answer is VALID.',
+      validate: { payload: VerifyPayload },
+      responses: { 200: VerifyResponse },
+      // Room for an oversized key to reach validation, which names the field, rather than a bare 413.
+      maxBytes: 64 * 1024,
+      handler: (request) => verifier.verify(callerOf(request).workspaceId, request.payload as VerifyRequest),
+    }),
+    {
+      method: 'GET',
+      path: '/metrics',
+      options: { description: 'Counters in the Prometheus text format: verifications by code, database work by purpose.' },
+      handler: (_request, h) => h.response(metrics.render()).type('text/plain; version=0.0.4'),
+    },
+  ]);
+}

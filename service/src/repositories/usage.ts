@@ -1,0 +1,182 @@
+import type { Knex } from 'knex';
+import { lockForUpdate, type Database, type Queryable } from '../db/database';
+import { QUOTA_WINDOW_SECONDS, QUOTA_WINDOWS, type Credits, type Quota, type QuotaWindow } from '../domain/model';
+
+/** Quota reservations are kept in one-hour buckets; bucket -1 holds the all-time total. */
+export const BUCKET_MS = 3600 * 1000;
+const TOTAL_BUCKET = -1;
+
+export const bucketOf = (now: number): number => Math.floor(now / BUCKET_MS) * BUCKET_MS;
+
+/**
+ * The first bucket a rolling window still covers: a bucket counts while any part of its hour is inside the
+ * window, so a request counts for between one window and one window plus an hour (never less).
+ */
+export function windowStartBucket(window: Exclude<QuotaWindow, 'total'>, now: number): number {
+  return bucketOf(now - QUOTA_WINDOW_SECONDS[window] * 1000);
+}
+
+export interface CreditTerms {
+  /** Digest of the effective credit settings; a new digest starts a new balance. */
+  source: string;
+  settings: Credits;
+}
+
+export interface LeaseRequest {
+  keyId: string;
+  now: number;
+  quota: Quota;
+  /** Requests wanted against the quotas (0 when the key has none), and the least worth having. */
+  requests: { wanted: number; needed: number };
+  credits: (CreditTerms & { wanted: number; needed: number }) | null;
+}
+
+export interface WindowUsage {
+  window: QuotaWindow;
+  limit: number;
+  /** Reserved in the window after this grant, by every instance. */
+  used: number;
+  /** Epoch ms at which the window's oldest reservation leaves it; null for `total` or an empty window. */
+  resetAt: number | null;
+}
+
+export interface LeaseGrant {
+  requests: number;
+  /** The bucket the requests were reserved in: unused ones go back there. */
+  bucketStart: number;
+  windows: WindowUsage[];
+  /** The first window without room for `requests.needed`, if any. */
+  exhausted: QuotaWindow | null;
+  credits: { granted: number; remaining: number; source: string; refilledAt: number } | null;
+}
+
+/** What a lease holder gives back when it ends with units unused. */
+export interface LeaseReturn {
+  keyId: string;
+  requests: number;
+  bucketStart: number;
+  credits: { amount: number; source: string; refilledAt: number } | null;
+}
+
+/** How much to hand out: at least `needed` when there is room, at most a quarter of what is left beyond that. */
+function share(remaining: number, wanted: number, needed: number): number {
+  if (remaining < needed) return 0;
+  return Math.min(remaining, Math.max(needed, Math.min(wanted, Math.ceil(remaining / 4))));
+}
+
+/**
+ * Reserves quota requests and credits for one instance, in one transaction serialised on the key's row.
+ * Everything handed out is already counted as used, so instances together never admit more than the
+ * limits allow; what an instance does not use it gives back with `returnLease`.
+ */
+export async function grantLease(db: Database, request: LeaseRequest): Promise<LeaseGrant> {
+  const options = db.dialect === 'mysql' ? { isolationLevel: 'read committed' as const } : {};
+  return db.transaction(async (tx) => {
+    await lockForUpdate(tx('api_keys').select('id').where({ id: request.keyId }), tx);
+    const windows = await windowUsage(tx, request.keyId, request.quota, request.now);
+    const roomLeft = Math.min(...windows.map((w) => w.limit - w.used));
+    const exhausted = windows.find((w) => w.limit - w.used < request.requests.needed)?.window ?? null;
+    const requests = windows.length === 0 ? 0 : share(roomLeft, request.requests.wanted, request.requests.needed);
+    const bucketStart = bucketOf(request.now);
+    if (requests > 0) {
+      await reserve(tx, request.keyId, bucketStart, requests);
+      for (const w of windows) w.used += requests;
+    }
+    const credits = request.credits ? await takeCredits(tx, request.keyId, request.credits, request.now) : null;
+    return { requests, bucketStart, windows, exhausted, credits };
+  }, options);
+}
+
+async function windowUsage(tx: Queryable, keyId: string, quota: Quota, now: number): Promise<WindowUsage[]> {
+  const windows = QUOTA_WINDOWS.filter((w) => quota[w] !== undefined);
+  if (windows.length === 0) return [];
+  const rows = (await tx('key_usage').select('bucket_start', 'requests').where({ key_id: keyId }).andWhere((w) =>
+    w.where('bucket_start', TOTAL_BUCKET).orWhere('bucket_start', '>=', windowStartBucket('monthly', now)),
+  )) as Array<{ bucket_start: number | string; requests: number | string }>;
+  return windows.map((window) => {
+    let used = 0;
+    let oldest: number | null = null;
+    for (const row of rows) {
+      const bucket = Number(row.bucket_start);
+      const n = Number(row.requests);
+      if (window === 'total' ? bucket !== TOTAL_BUCKET : bucket === TOTAL_BUCKET || bucket < windowStartBucket(window, now)) continue;
+      used += n;
+      if (n > 0 && (oldest === null || bucket < oldest)) oldest = bucket;
+    }
+    const resetAt = window === 'total' || oldest === null ? null : oldest + BUCKET_MS + QUOTA_WINDOW_SECONDS[window] * 1000;
+    return { window, limit: quota[window]!, used, resetAt };
+  });
+}
+
+async function reserve(tx: Knex.Transaction, keyId: string, bucketStart: number, requests: number): Promise<void> {
+  for (const bucket of [bucketStart, TOTAL_BUCKET]) {
+    await tx('key_usage')
+      .insert({ key_id: keyId, bucket_start: bucket, requests })
+      .onConflict(['key_id', 'bucket_start'])
+      .merge({ requests: tx.raw('?? + ?', ['key_usage.requests', requests]) });
+  }
+}
+
+async function takeCredits(
+  tx: Knex.Transaction,
+  keyId: string,
+  terms: CreditTerms & { wanted: number; needed: number },
+  now: number,
+): Promise<NonNullable<LeaseGrant['credits']>> {
+  const row = (await lockForUpdate(tx('key_credits').where({ key_id: keyId }).first(), tx)) as
+    | { source: string; remaining: number | string; refilled_at: number | string }
+    | undefined;
+  let remaining: number;
+  let refilledAt: number;
+  if (!row || row.source !== terms.source) {
+    remaining = terms.settings.remaining;
+    refilledAt = now;
+  } else {
+    remaining = Number(row.remaining);
+    refilledAt = Number(row.refilled_at);
+  }
+  const refill = terms.settings.refill;
+  if (refill && now - refilledAt >= refill.intervalSeconds * 1000) {
+    const periods = Math.floor((now - refilledAt) / (refill.intervalSeconds * 1000));
+    remaining = refill.amount;
+    refilledAt += periods * refill.intervalSeconds * 1000;
+  }
+  const granted = share(remaining, terms.wanted, terms.needed);
+  remaining -= granted;
+  const values = { source: terms.source, remaining, refilled_at: refilledAt };
+  if (row) await tx('key_credits').where({ key_id: keyId }).update(values);
+  else await tx('key_credits').insert({ key_id: keyId, ...values });
+  return { granted, remaining, source: terms.source, refilledAt };
+}
+
+/**
+ * Gives unused units back. Requests go back to the bucket they were reserved in; credits only to the same
+ * balance (same settings, no refill since), since a refill or a new setting replaced what they came from.
+ */
+export async function returnLease(db: Queryable, lease: LeaseReturn): Promise<void> {
+  if (lease.requests > 0) {
+    for (const bucket of [lease.bucketStart, TOTAL_BUCKET]) {
+      await db('key_usage')
+        .where({ key_id: lease.keyId, bucket_start: bucket })
+        .where('requests', '>=', lease.requests)
+        .decrement('requests', lease.requests);
+    }
+  }
+  if (lease.credits && lease.credits.amount > 0) {
+    await db('key_credits')
+      .where({ key_id: lease.keyId, source: lease.credits.source, refilled_at: lease.credits.refilledAt })
+      .increment('remaining', lease.credits.amount);
+  }
+}
+
+/** Drops hour buckets no window covers any more (the all-time row stays). */
+export async function purgeOldBuckets(db: Queryable, now: number): Promise<number> {
+  return db('key_usage').where('bucket_start', '>', TOTAL_BUCKET).where('bucket_start', '<', windowStartBucket('monthly', now)).delete();
+}
+
+/** Requests reserved against a key's quotas in each window (what GET /v1/keys/{id} shows beside its limits). */
+export async function reservedUsage(db: Queryable, keyId: string, now: number): Promise<Record<QuotaWindow, number>> {
+  const all: Quota = { total: 1, daily: 1, weekly: 1, monthly: 1 };
+  const windows = await windowUsage(db, keyId, all, now);
+  return Object.fromEntries(windows.map((w) => [w.window, w.used])) as Record<QuotaWindow, number>;
+}

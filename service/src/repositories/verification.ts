@@ -1,0 +1,86 @@
+import type { Database, Queryable } from '../db/database';
+import type { StoredApiKey } from '../domain/model';
+import { keyFromRow, type DbApiKeyRow } from './apiKeys';
+
+export interface FoundSecret {
+  key: StoredApiKey;
+  /** The stored digest that matched (one of the candidates). */
+  hash: string;
+  /** When this secret stops working (the old secret of a rotation with overlap); null = with the key. */
+  secretExpiresAt: number | null;
+}
+
+/** The key (not deleted) whose live secret has one of `hashes`, with that secret's end. One query. */
+export async function findKeyBySecretHashes(db: Queryable, hashes: string[], now: number): Promise<FoundSecret | null> {
+  const row = (await db('key_secrets as s')
+    .join('api_keys as k', 'k.id', 's.key_id')
+    .select('k.*', 's.secret_hash as matched_hash', 's.expires_at as secret_expires_at')
+    .whereIn('s.secret_hash', hashes)
+    .where((w) => w.whereNull('s.expires_at').orWhere('s.expires_at', '>', now))
+    .whereNull('k.deleted_at')
+    .first()) as (DbApiKeyRow & { matched_hash: string; secret_expires_at: number | string | null }) | undefined;
+  if (!row) return null;
+  return {
+    key: keyFromRow(row, []),
+    hash: row.matched_hash,
+    secretExpiresAt: row.secret_expires_at === null ? null : Number(row.secret_expires_at),
+  };
+}
+
+/**
+ * Marks the key as used the first time it is verified, before the answer goes out: from then on it has
+ * history and cannot be deleted, even before the batched request logs reach the database.
+ */
+export async function markFirstUse(db: Queryable, keyId: string, now: number): Promise<void> {
+  await db('api_keys').where({ id: keyId }).whereNull('last_used_at').update({ last_used_at: now });
+}
+
+export interface RequestLogEntry {
+  workspaceId: string;
+  keyId: string | null;
+  endpoint: string | null;
+  code: string;
+  durationMicros: number;
+  clientIp: string | null;
+  creditsSpent: number;
+  createdAt: number;
+}
+
+export interface KeyUse {
+  admitted: number;
+  lastUsedAt: number;
+}
+
+const LOG_BATCH = 500;
+
+/**
+ * Writes a batch of request logs and the usage counters they imply in one transaction, so `usageCount`
+ * and the logs never disagree. Keys are updated in id order: concurrent flushes lock rows in one order.
+ */
+export async function writeUsage(db: Database, logs: RequestLogEntry[], uses: Map<string, KeyUse>): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < logs.length; i += LOG_BATCH) {
+      await tx('request_logs').insert(
+        logs.slice(i, i + LOG_BATCH).map((l) => ({
+          workspace_id: l.workspaceId,
+          key_id: l.keyId,
+          endpoint: l.endpoint,
+          code: l.code,
+          duration_micros: l.durationMicros,
+          client_ip: l.clientIp,
+          credits_spent: l.creditsSpent,
+          created_at: l.createdAt,
+        })),
+      );
+    }
+    for (const keyId of [...uses.keys()].sort()) {
+      const use = uses.get(keyId)!;
+      await tx('api_keys')
+        .where({ id: keyId })
+        .update({
+          usage_count: tx.raw('usage_count + ?', [use.admitted]),
+          last_used_at: tx.raw('case when last_used_at is null or last_used_at < ? then ? else last_used_at end', [use.lastUsedAt, use.lastUsedAt]),
+        });
+    }
+  });
+}

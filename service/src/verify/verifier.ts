@@ -1,0 +1,197 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../clock';
+import { UnavailableError } from '../domain/errors';
+import { parseSecret } from '../domain/secrets';
+import { ipAllowed, permitted, type VerifyCode, type VerifyRequest, type VerifyResult } from '../domain/verification';
+import { markFirstUse } from '../repositories/verification';
+import type { Database } from '../db/database';
+import type { DbHealth } from './dbHealth';
+import type { KeyDirectory, VerifiableKey } from './directory';
+import type { Leases, Reservation } from './leases';
+import { countDbQuery, type Metrics } from './metrics';
+import type { FailureTracker, LimitOutcome, RateLimiter } from './ports';
+import type { Recorder } from './recorder';
+
+export interface VerifierDeps {
+  db: Database;
+  clock: Clock;
+  directory: KeyDirectory;
+  leases: Leases;
+  limiter: RateLimiter;
+  failures: FailureTracker;
+  recorder: Recorder;
+  health: DbHealth;
+  metrics: Metrics;
+}
+
+/** Compared against when no key matched, so an unknown key and a wrong one take the same path. */
+const NO_DIGEST = Buffer.alloc(32);
+
+interface Decision {
+  result: VerifyResult;
+  key: VerifiableKey | null;
+  creditsSpent: number;
+}
+
+/**
+ * `POST /v1/verify`: answers whether a key is good for a request, checking in SPEC's order and consuming
+ * limits all-or-nothing. The hot path (a cached key with room in its lease) makes no database call; every
+ * answer is counted and logged through the write-behind recorder.
+ */
+export class Verifier {
+  constructor(private readonly deps: VerifierDeps) {}
+
+  async verify(workspaceId: string, request: VerifyRequest): Promise<VerifyResult> {
+    const started = performance.now();
+    // Fail closed: without the database, quotas cannot be exact and changes cannot be seen.
+    if (!this.deps.health.healthy) throw unavailable();
+    const now = this.deps.clock.now().getTime();
+    const { result, key, creditsSpent } = await this.decide(workspaceId, request, now);
+    this.deps.metrics.count('keysmith_verifications_total', 'Verifications answered, by result code', `code="${result.code}"`);
+    this.deps.recorder.record(
+      {
+        workspaceId,
+        keyId: key?.id ?? null,
+        endpoint: request.endpoint ?? null,
+        code: result.code,
+        durationMicros: Math.round((performance.now() - started) * 1000),
+        clientIp: request.ip ?? null,
+        creditsSpent,
+        createdAt: now,
+      },
+      result.valid,
+    );
+    return result;
+  }
+
+  private async decide(workspaceId: string, request: VerifyRequest, now: number): Promise<Decision> {
+    const key = await this.find(request.key, now);
+    if (!key || key.workspaceId !== workspaceId || (key.secretExpiresAt !== null && key.secretExpiresAt <= now)) {
+      if (request.ip !== undefined) await this.recordFailure(workspaceId, request.ip, now);
+      return { result: { valid: false, code: 'INVALID' }, key: null, creditsSpent: 0 };
+    }
+    const deny = (code: VerifyCode, extra: Partial<VerifyResult> = {}): Decision => ({
+      result: { valid: false, code, ...identity(key), ...extra },
+      key,
+      creditsSpent: 0,
+    });
+    if (key.state === 'revoked') return deny('REVOKED');
+    if (key.state === 'disabled') return deny('DISABLED');
+    if (key.expiresAt !== null && key.expiresAt <= now) return deny('EXPIRED');
+    if (request.ip !== undefined) {
+      const until = await this.deps.failures.blockedUntil(workspaceId, request.ip, now);
+      if (until !== null && until > now) return deny('IP_BLOCKED');
+    }
+    if (!ipAllowed(key.ip, request.ip)) return deny('IP_NOT_ALLOWED');
+    if (!permitted({ scopes: key.scopeSet, resources: key.resources }, request)) return deny('FORBIDDEN');
+
+    const cost = request.cost ?? 1;
+    const reserved = await this.deps.leases.reserve(key.leased, cost);
+    if (!reserved.ok) {
+      const rate = await this.deps.limiter.peek(key.rateChecks, now);
+      if (!rate.allowed) return deny(rateCode(key, rate), { ratelimit: rateState(rate) });
+      return deny('QUOTA_EXCEEDED', { window: reserved.window, ratelimit: rateState(rate) });
+    }
+    const rate = await this.consumeRate(key, reserved.reservation, now);
+    if (!rate.allowed) {
+      reserved.reservation.undo();
+      return deny(rateCode(key, rate), { ratelimit: rateState(rate), ...limitsOf(reserved.reservation) });
+    }
+    if (!key.used) await this.markUsed(key, now, reserved.reservation);
+    return {
+      result: {
+        valid: true,
+        code: 'VALID',
+        ...identity(key),
+        scopes: key.scopes,
+        metadata: key.metadata,
+        expiresAt: key.expiresAt === null ? null : new Date(key.expiresAt).toISOString(),
+        ratelimit: rateState(rate),
+        ...limitsOf(reserved.reservation),
+      },
+      key,
+      creditsSpent: key.leased.credits ? cost : 0,
+    };
+  }
+
+  /** The key the secret belongs to: checksum first (no lookup for garbage), then the cache, then the database. */
+  private async find(secret: string, now: number): Promise<VerifiableKey | null> {
+    const parsed = parseSecret(secret);
+    if (!parsed || parsed.env === 'root') return null;
+    const { directory } = this.deps;
+    const digest = directory.digest(secret);
+    let key = directory.cached(digest) ?? null;
+    if (!key) {
+      try {
+        key = await directory.load(secret, digest, now);
+      } catch (err) {
+        throw this.dbFailure(err);
+      }
+    }
+    const match = timingSafeEqual(Buffer.from(digest, 'hex'), key ? key.digest : NO_DIGEST);
+    return match ? key : null;
+  }
+
+  private async consumeRate(key: VerifiableKey, reservation: Reservation, now: number): Promise<LimitOutcome> {
+    try {
+      return await this.deps.limiter.consume(key.rateChecks, now);
+    } catch (err) {
+      reservation.undo();
+      throw err;
+    }
+  }
+
+  /**
+   * The key's first verification on this instance writes `last_used_at` before answering (once per key
+   * ever, in effect): from then on it has history and cannot be deleted, even before the logs are flushed.
+   */
+  private async markUsed(key: VerifiableKey, now: number, reservation: Reservation): Promise<void> {
+    try {
+      countDbQuery(this.deps.metrics, 'first_use');
+      await markFirstUse(this.deps.db.knex, key.id, now);
+      key.used = true;
+    } catch (err) {
+      reservation.undo();
+      throw this.dbFailure(err);
+    }
+  }
+
+  private async recordFailure(workspaceId: string, ip: string, now: number): Promise<void> {
+    let policy;
+    try {
+      policy = await this.deps.directory.failedAuthPolicy(workspaceId);
+    } catch (err) {
+      // A database error is never counted as a failed attempt.
+      throw this.dbFailure(err);
+    }
+    await this.deps.failures.recordFailure(workspaceId, ip, policy, now);
+  }
+
+  private dbFailure(err: unknown): UnavailableError {
+    if (err instanceof UnavailableError) return err;
+    this.deps.health.reportFailure(err);
+    return unavailable();
+  }
+}
+
+const unavailable = (): UnavailableError => new UnavailableError('the key database cannot be reached; nothing was consumed, try again shortly');
+
+function identity(key: VerifiableKey): Pick<VerifyResult, 'keyId' | 'name' | 'environment'> {
+  return { keyId: key.id, name: key.name, environment: key.environment };
+}
+
+function rateCode(key: VerifiableKey, rate: LimitOutcome): VerifyCode {
+  return rate.deniedIndex !== null && rate.deniedIndex < key.planChecks ? 'PLAN_RATE_LIMITED' : 'RATE_LIMITED';
+}
+
+/** The key's own window (the last check). */
+function rateState(rate: LimitOutcome): VerifyResult['ratelimit'] {
+  const own = rate.states[rate.states.length - 1]!;
+  return { limit: own.limit, remaining: own.remaining, resetAt: new Date(own.resetAt).toISOString() };
+}
+
+function limitsOf(reservation: Reservation): Pick<VerifyResult, 'quota' | 'credits'> {
+  const quota = reservation.quota();
+  const credits = reservation.credits();
+  return { ...(quota ? { quota } : {}), ...(credits !== undefined ? { credits } : {}) };
+}
