@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { generateSecret } from '../../src/domain/secrets';
 import { forEachDialect } from '../helpers/databases';
 import { Harness } from '../helpers/harness';
 
@@ -137,6 +138,34 @@ forEachDialect('POST /v1/verify', (dialect) => {
     it('names RATE_LIMITED, not QUOTA_EXCEEDED, when both apply (SPEC order)', async () => {
       const { secret } = await h.createKey({ rateLimit: { limit: 1, windowSeconds: 60 }, quota: { daily: 1 } });
       expect(await codes(2, { key: secret })).to.deep.equal(['VALID', 'RATE_LIMITED']);
+    });
+  });
+
+  describe('cost of an answer', () => {
+    const lookups = (): number => h.app.metrics.value('keysmith_verify_db_queries_total', 'purpose="lookup"');
+
+    it('garbage costs no database lookup; a hot key is answered from the cache', async () => {
+      const { secret } = await h.createKey();
+      await verify({ key: secret });
+      const before = lookups();
+      for (let i = 0; i < 50; i++) {
+        expect((await verify({ key: `garbage-${i}-${'z'.repeat(i)}` })).code).to.equal('INVALID');
+        expect((await verify({ key: secret })).code).to.equal('VALID');
+      }
+      expect(lookups() - before).to.equal(0);
+      const metrics = await h.inject('GET', '/metrics', { as: null });
+      expect(metrics.payload).to.match(/keysmith_verifications_total\{code="INVALID"\} 50/);
+      expect(metrics.payload).to.match(/keysmith_verifications_total\{code="VALID"\} 51/);
+    });
+
+    it('an unknown well-formed key and a wrong secret of a real key take the same path: one lookup each', async () => {
+      const other = await h.createKey();
+      await h.inject('POST', `/v1/keys/${other.key.id}/rotate`, { payload: {} });
+      for (const key of [generateSecret('acme', 'live'), other.secret]) {
+        const before = lookups();
+        expect((await verify({ key })).code).to.equal('INVALID');
+        expect(lookups() - before, key.slice(0, 8)).to.equal(1);
+      }
     });
   });
 
