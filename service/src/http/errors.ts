@@ -55,6 +55,7 @@ export function toHttpError(err: Error, request: Request): HttpError {
     const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : status === 503 ? { 'retry-after': '1' } : {};
     return { status, headers, body: { error: { code: err.code, message: err.message, requestId, ...(err.details ? { details: err.details } : {}) } } };
   }
+  if (isUnreachable(err)) return toHttpError(new UnavailableError('the database cannot be reached; try again shortly'), request);
   const boom = Boom.isBoom(err) ? err : Boom.boomify(err);
   const status = boom.output.statusCode;
   if (status >= 500) {
@@ -105,4 +106,12 @@ export function headerOf(request: Request, name: string): string | undefined {
 
 export function requestIdOf(request: Request): string {
   return (request.app as { requestId?: string }).requestId ?? request.info.id;
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR']);
+
+/** A database that cannot be reached (refused, dropped, or no pooled connection in time): a 503, not a 500. */
+function isUnreachable(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  return (typeof code === 'string' && UNREACHABLE.has(code)) || err.name === 'KnexTimeoutError';
 }
