@@ -26,7 +26,15 @@ export class Database {
         knexFactory({
           client: 'mysql2',
           connection: target.location,
-          pool: { min: 0, max: 10 },
+          pool: {
+            min: 0,
+            max: 10,
+            // Every transaction that needs order takes row locks (workspace, then key); read committed
+            // spares them InnoDB's gap locks, which made concurrent quota upserts of different keys deadlock.
+            afterCreate: (conn: { query(sql: string, done: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) => {
+              conn.query('set session transaction isolation level read committed', (err) => done(err, conn));
+            },
+          },
           // Fail fast when MySQL is down: verification answers 503 instead of queueing for a minute.
           acquireConnectionTimeout: 2000,
         }),

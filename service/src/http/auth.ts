@@ -16,7 +16,8 @@ const BEARER = /^Bearer +([^ ]+)$/i;
 
 /**
  * `Authorization: Bearer <root key>`. A missing or malformed header and an unknown key are 401s; a key
- * without the route's scope is a 403 naming the scope (checked after authentication, before validation).
+ * without the route's scope is a 403 naming the scope. Both are decided here, before validation, in one
+ * step: the verify hot path pays for one lifecycle extension less.
  */
 export function registerRootKeyAuth(server: Server, rootKeys: RootKeyService): void {
   server.auth.scheme(ROOT_KEY_STRATEGY, () => ({
@@ -26,21 +27,14 @@ export function registerRootKeyAuth(server: Server, rootKeys: RootKeyService): v
       const match = BEARER.exec(header);
       if (!match) throw new AuthenticationError('the Authorization header must be "Bearer <root key>"');
       const rootKey = await rootKeys.authenticate(match[1]!);
+      const required = (request.route.settings.app as RouteApp | undefined)?.requiredScope;
+      if (required && !rootKey.scopes.includes(required)) {
+        throw new PermissionError(`root key ${rootKey.id} lacks the scope ${required} that ${request.method.toUpperCase()} ${request.route.path} needs`);
+      }
       return h.authenticated({ credentials: { rootKey } });
     },
   }));
   server.auth.strategy(ROOT_KEY_STRATEGY, ROOT_KEY_STRATEGY);
-
-  server.ext('onPostAuth', (request, h) => {
-    const required = (request.route.settings.app as RouteApp | undefined)?.requiredScope;
-    if (required && request.auth.isAuthenticated) {
-      const rootKey = rootKeyOf(request);
-      if (!rootKey.scopes.includes(required)) {
-        throw new PermissionError(`root key ${rootKey.id} lacks the scope ${required} that ${request.method.toUpperCase()} ${request.route.path} needs`);
-      }
-    }
-    return h.continue;
-  });
 }
 
 function rootKeyOf(request: Request): RootKey {

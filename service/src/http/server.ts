@@ -35,6 +35,14 @@ export function describeForLog(err: Error & { code?: unknown; sqlMessage?: unkno
   return { message, code: err.code };
 }
 
+/**
+ * Request ids name a request in logs; they need to be unique, not secret: a random prefix per process
+ * and a counter, with no call into the CSPRNG on every request.
+ */
+const REQUEST_ID_PREFIX = `req_${randomBase62(10)}`;
+let requestCounter = 0;
+const nextRequestId = (): string => `${REQUEST_ID_PREFIX}${(++requestCounter).toString(36)}`;
+
 /** The Hapi server over an app's services. Not started: call `start()` (or `inject()` in tests). */
 export async function createServer(app: App, options: ServerOptions = {}): Promise<Server> {
   const server = Hapi.server({
@@ -51,7 +59,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   // Request ids: the caller's X-Request-Id when it is sane, else a fresh one; echoed on every answer.
   server.ext('onRequest', (request, h) => {
     const given = headerOf(request, 'x-request-id');
-    (request.app as { requestId?: string }).requestId = given && REQUEST_ID.test(given) ? given : `req_${randomBase62(16)}`;
+    (request.app as { requestId?: string }).requestId = given && REQUEST_ID.test(given) ? given : nextRequestId();
     return h.continue;
   });
 

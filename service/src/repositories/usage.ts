@@ -70,21 +70,37 @@ function share(remaining: number, wanted: number, needed: number): number {
  * limits allow; what an instance does not use it gives back with `returnLease`.
  */
 export async function grantLease(db: Database, request: LeaseRequest): Promise<LeaseGrant> {
-  const options = db.dialect === 'mysql' ? { isolationLevel: 'read committed' as const } : {};
-  return db.transaction(async (tx) => {
-    await lockForUpdate(tx('api_keys').select('id').where({ id: request.keyId }), tx);
-    const windows = await windowUsage(tx, request.keyId, request.quota, request.now);
-    const roomLeft = Math.min(...windows.map((w) => w.limit - w.used));
-    const exhausted = windows.find((w) => w.limit - w.used < request.requests.needed)?.window ?? null;
-    const requests = windows.length === 0 ? 0 : share(roomLeft, request.requests.wanted, request.requests.needed);
-    const bucketStart = bucketOf(request.now);
-    if (requests > 0) {
-      await reserve(tx, request.keyId, bucketStart, requests);
-      for (const w of windows) w.used += requests;
+  return retryOnDeadlock(() => db.transaction((tx) => grantIn(tx, request)));
+}
+
+async function grantIn(tx: Knex.Transaction, request: LeaseRequest): Promise<LeaseGrant> {
+  // The row lock that serialises grants of this key; it also records the key's first use, so a key
+  // that was ever verified has history (and cannot be deleted) before any log reaches the database.
+  await tx('api_keys').where({ id: request.keyId }).update({ last_used_at: tx.raw('coalesce(last_used_at, ?)', [request.now]) });
+  const windows = await windowUsage(tx, request.keyId, request.quota, request.now);
+  const roomLeft = Math.min(...windows.map((w) => w.limit - w.used));
+  const exhausted = windows.find((w) => w.limit - w.used < request.requests.needed)?.window ?? null;
+  const requests = windows.length === 0 ? 0 : share(roomLeft, request.requests.wanted, request.requests.needed);
+  const bucketStart = bucketOf(request.now);
+  if (requests > 0) {
+    await reserve(tx, request.keyId, bucketStart, requests);
+    for (const w of windows) w.used += requests;
+  }
+  const credits = request.credits ? await takeCredits(tx, request.keyId, request.credits, request.now) : null;
+  return { requests, bucketStart, windows, exhausted, credits };
+}
+
+const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY']);
+
+/** A grant that lost a deadlock rolled back whole: running it again is safe. */
+async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= attempts || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
     }
-    const credits = request.credits ? await takeCredits(tx, request.keyId, request.credits, request.now) : null;
-    return { requests, bucketStart, windows, exhausted, credits };
-  }, options);
+  }
 }
 
 async function windowUsage(tx: Queryable, keyId: string, quota: Quota, now: number): Promise<WindowUsage[]> {
@@ -108,13 +124,13 @@ async function windowUsage(tx: Queryable, keyId: string, quota: Quota, now: numb
   });
 }
 
+/** Adds `requests` to the hour's bucket and to the all-time row: one statement, both dialects. */
 async function reserve(tx: Knex.Transaction, keyId: string, bucketStart: number, requests: number): Promise<void> {
-  for (const bucket of [bucketStart, TOTAL_BUCKET]) {
-    await tx('key_usage')
-      .insert({ key_id: keyId, bucket_start: bucket, requests })
-      .onConflict(['key_id', 'bucket_start'])
-      .merge({ requests: tx.raw('?? + ?', ['key_usage.requests', requests]) });
-  }
+  const mysql = tx.client.config.client === 'mysql2';
+  await tx('key_usage')
+    .insert([bucketStart, TOTAL_BUCKET].map((bucket) => ({ key_id: keyId, bucket_start: bucket, requests })))
+    .onConflict(['key_id', 'bucket_start'])
+    .merge({ requests: tx.raw(mysql ? 'key_usage.requests + values(requests)' : 'key_usage.requests + excluded.requests') });
 }
 
 async function takeCredits(

@@ -16,6 +16,8 @@ export interface LeasedLimits {
 
 /** Units taken for one request; `undo` puts them back (a later check denied the request). */
 export interface Reservation {
+  /** True when the units came from a database lease (which also recorded the key's first use). */
+  granted: boolean;
   undo(): void;
   quota: () => QuotaState[] | undefined;
   credits: () => number | undefined;
@@ -120,6 +122,7 @@ export class Leases {
     lease.credits -= credits;
     lease.usedAt = performance.now();
     return {
+      granted: true,
       undo: () => {
         lease.requests += requests;
         lease.credits += credits;
@@ -235,7 +238,7 @@ export class Leases {
   }
 }
 
-const NO_LIMITS: Reservation = { undo: () => undefined, quota: () => undefined, credits: () => undefined };
+const NO_LIMITS: Reservation = { granted: false, undo: () => undefined, quota: () => undefined, credits: () => undefined };
 
 function quotaStates(lease: Lease): QuotaState[] | undefined {
   if (lease.windows.length === 0) return undefined;

@@ -97,7 +97,9 @@ export class Verifier {
       reserved.reservation.undo();
       return deny(rateCode(key, rate), { ratelimit: rateState(rate), ...limitsOf(reserved.reservation) });
     }
-    if (!key.used) await this.markUsed(key, now, reserved.reservation);
+    // A key with quotas or credits had its first use recorded by the lease grant.
+    if (!key.used && !reserved.reservation.granted) await this.markUsed(key, now, reserved.reservation);
+    key.used = true;
     return {
       result: {
         valid: true,
