@@ -1,7 +1,10 @@
 import { Redis } from 'ioredis';
 
-/** How long one Redis call may take before the caller answers without it. */
-export const COMMAND_TIMEOUT_MS = 200;
+/**
+ * How long one Redis call may take before the caller answers without it. Generous on purpose: a call that
+ * timed out may still have been counted by Redis, so a short timeout under load double-counts requests.
+ */
+export const COMMAND_TIMEOUT_MS = 1000;
 /** The longest wait between two reconnection attempts. */
 export const MAX_RECONNECT_DELAY_MS = 2000;
 

@@ -47,6 +47,7 @@ export class RedisInvalidationBus implements InvalidationBus {
   /** A publish failed since the publisher was last ready. */
   private unsentEvents = false;
   private closed = false;
+  private publisherWasReady: boolean;
   private readonly subscribed: Promise<void>;
   private markSubscribed: () => void = () => undefined;
 
@@ -61,6 +62,8 @@ export class RedisInvalidationBus implements InvalidationBus {
     subscriber.on('ready', () => this.listen());
     if (subscriber.status === 'ready') this.listen();
     publisher.on('ready', this.announceUnsent);
+    publisher.once('ready', () => (this.publisherWasReady = true));
+    this.publisherWasReady = publisher.status === 'ready';
   }
 
   publish(event: Invalidation): void {
@@ -78,18 +81,34 @@ export class RedisInvalidationBus implements InvalidationBus {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
     this.closed = true;
     this.options.publisher.off('ready', this.announceUnsent);
     await closeRedis(this.options.subscriber);
     await this.local.close();
   }
 
+  /** Publishes in flight; `close` waits for them, so a short-lived process (the CLI) still gets its change out. */
+  private readonly inFlight = new Set<Promise<void>>();
+
   private send(event: Invalidation): void {
+    const sending: Promise<void> = this.sendWhenReady(event).finally(() => this.inFlight.delete(sending));
+    this.inFlight.add(sending);
+  }
+
+  private async sendWhenReady(event: Invalidation): Promise<void> {
+    const { publisher } = this.options;
+    // Commands fail fast while disconnected (no offline queue): a process that has just started (the CLI)
+    // waits for its first connection attempt instead of losing the message. A connection that was up and
+    // is lost is not waited for: the failed publish makes every instance drop everything once it is back.
+    if (publisher.status !== 'ready' && !this.publisherWasReady) await firstAttempt(publisher, READY_WAIT_MS);
     const message: InvalidationMessage = { from: this.instanceId, event };
-    this.options.publisher.publish(this.channel, JSON.stringify(message)).catch((error: Error) => {
+    try {
+      await publisher.publish(this.channel, JSON.stringify(message));
+    } catch (error) {
       this.unsentEvents = true;
-      this.onError(error);
-    });
+      this.onError(error as Error);
+    }
   }
 
   private listen(): void {
@@ -141,4 +160,21 @@ function parseMessage(raw: string): InvalidationMessage | null {
   } catch {
     return null;
   }
+}
+
+const READY_WAIT_MS = 2000;
+
+/** Resolves when `client`'s connection attempt ends (ready, or closed by a failure) or after `ms`. */
+function firstAttempt(client: Redis, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      client.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    client.once('ready', done);
+    client.once('close', done);
+  });
 }
