@@ -71,7 +71,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       return h.continue;
     }
     const mapped = toHttpError(response, request);
-    if (mapped.status >= 500) app.logger.error({ requestId, err: describeForLog(response) }, 'request failed');
+    // 503s are logged once per outage by whatever noticed it, not once per request.
+    if (mapped.status >= 500 && mapped.status !== 503) app.logger.error({ requestId, err: describeForLog(response) }, 'request failed');
     const answer = h.response(mapped.body).code(mapped.status).header('x-request-id', requestId);
     for (const [name, value] of Object.entries(mapped.headers)) answer.header(name, value);
     return answer;
