@@ -89,7 +89,7 @@ export function buildApp(parts: {
   const onDbFailure = (err: unknown): void => health.reportFailure(err);
   const now = (): number => clock.now().getTime();
   const directory = new KeyDirectory({ db, peppers, metrics }, { maxKeys: settings.cacheSize, ttlMs: settings.cacheTtlMs });
-  const leases = new Leases({ db, metrics, now, onDbFailure }, settings.leases);
+  const leases = new Leases({ db, metrics, now, onDbFailure, databaseHealthy: () => health.healthy }, settings.leases);
   const recorder = new Recorder({ db, logger, metrics, onDbFailure }, { flushMs: settings.flushMs, batch: 2000, maxBuffered: 200_000 });
   const services: Services = {
     keys: new KeyService({ db, clock, peppers, publish }),

@@ -76,10 +76,15 @@ export function compileAllowlist(entries: string[]): IpMatcher {
 export function ipAllowed(matcher: IpMatcher, ip: string | undefined): boolean {
   if (matcher === null) return true;
   if (ip === undefined) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  const address = mapped ? mapped[1]! : ip;
+  const address = normaliseIp(ip);
   if (isIPv4(address)) return matcher.check(address, 'ipv4');
   return isIPv6(address) && matcher.check(address, 'ipv6');
+}
+
+/** One spelling per address: `::ffff:10.0.0.1` (a dual-stack socket's view of an IPv4 client) is `10.0.0.1`. */
+export function normaliseIp(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  return mapped ? mapped[1]! : ip.toLowerCase();
 }
 
 /** Resource patterns: `*` matches any run of characters, everything else itself. Empty = every resource. */

@@ -74,9 +74,8 @@ export async function grantLease(db: Database, request: LeaseRequest): Promise<L
 }
 
 async function grantIn(tx: Knex.Transaction, request: LeaseRequest): Promise<LeaseGrant> {
-  // The row lock that serialises grants of this key; it also records the key's first use, so a key
-  // that was ever verified has history (and cannot be deleted) before any log reaches the database.
-  await tx('api_keys').where({ id: request.keyId }).update({ last_used_at: tx.raw('coalesce(last_used_at, ?)', [request.now]) });
+  // The row lock that serialises grants of this key.
+  await lockForUpdate(tx('api_keys').select('id').where({ id: request.keyId }), tx);
   const windows = await windowUsage(tx, request.keyId, request.quota, request.now);
   const roomLeft = Math.min(...windows.map((w) => w.limit - w.used));
   const exhausted = windows.find((w) => w.limit - w.used < request.requests.needed)?.window ?? null;
@@ -84,7 +83,10 @@ async function grantIn(tx: Knex.Transaction, request: LeaseRequest): Promise<Lea
   const bucketStart = bucketOf(request.now);
   if (requests > 0) {
     await reserve(tx, request.keyId, bucketStart, requests);
-    for (const w of windows) w.used += requests;
+    for (const w of windows) {
+      w.used += requests;
+      if (w.window !== 'total') w.resetAt ??= bucketStart + BUCKET_MS + QUOTA_WINDOW_SECONDS[w.window] * 1000;
+    }
   }
   const credits = request.credits ? await takeCredits(tx, request.keyId, request.credits, request.now) : null;
   return { requests, bucketStart, windows, exhausted, credits };
@@ -188,11 +190,4 @@ export async function returnLease(db: Queryable, lease: LeaseReturn): Promise<vo
 /** Drops hour buckets no window covers any more (the all-time row stays). */
 export async function purgeOldBuckets(db: Queryable, now: number): Promise<number> {
   return db('key_usage').where('bucket_start', '>', TOTAL_BUCKET).where('bucket_start', '<', windowStartBucket('monthly', now)).delete();
-}
-
-/** Requests reserved against a key's quotas in each window (what GET /v1/keys/{id} shows beside its limits). */
-export async function reservedUsage(db: Queryable, keyId: string, now: number): Promise<Record<QuotaWindow, number>> {
-  const all: Quota = { total: 1, daily: 1, weekly: 1, monthly: 1 };
-  const windows = await windowUsage(db, keyId, all, now);
-  return Object.fromEntries(windows.map((w) => [w.window, w.used])) as Record<QuotaWindow, number>;
 }

@@ -2,7 +2,7 @@ import type { Database } from '../db/database';
 import { UnavailableError } from '../domain/errors';
 import type { Quota, QuotaWindow } from '../domain/model';
 import type { ExhaustedWindow, QuotaState } from '../domain/verification';
-import { grantLease, returnLease, type CreditTerms, type LeaseGrant, type WindowUsage } from '../repositories/usage';
+import { bucketOf, grantLease, purgeOldBuckets, returnLease, type CreditTerms, type LeaseGrant, type LeaseReturn, type WindowUsage } from '../repositories/usage';
 import { countDbQuery, type Metrics } from './metrics';
 
 /** What a key's limits need from the lease: its quotas and its credit terms. */
@@ -16,8 +16,6 @@ export interface LeasedLimits {
 
 /** Units taken for one request; `undo` puts them back (a later check denied the request). */
 export interface Reservation {
-  /** True when the units came from a database lease (which also recorded the key's first use). */
-  granted: boolean;
   undo(): void;
   quota: () => QuotaState[] | undefined;
   credits: () => number | undefined;
@@ -54,9 +52,28 @@ class Lease {
 
   constructor(readonly limits: LeasedLimits) {}
 
+  get needsRequests(): boolean {
+    return hasQuota(this.limits.quota) && this.requests < 1;
+  }
+
+  /** Credits must be fetched when the lease holds too few, or has never seen the balance (even at cost 0, whose answer shows it). */
+  needsCredits(cost: number): boolean {
+    return this.limits.credits !== null && (this.creditTerms === null || this.credits < cost);
+  }
+
   hasRoom(cost: number): boolean {
-    const quotaOk = !hasQuota(this.limits.quota) || this.requests >= 1;
-    return quotaOk && (this.limits.credits === null || this.credits >= cost);
+    return !this.needsRequests && !this.needsCredits(cost);
+  }
+
+  /**
+   * Whether the last grant's "no room" still answers a request of `cost`. A credits shortfall is only
+   * the answer while the lease holds a quota unit: otherwise a quota window may be the one to name.
+   */
+  stillExhausted(cost: number, now: number): ExhaustedWindow | null {
+    const { exhausted } = this;
+    if (!exhausted || now >= exhausted.until) return null;
+    if (exhausted.window === 'credits' && (cost < exhausted.cost || this.needsRequests)) return null;
+    return exhausted.window;
   }
 }
 
@@ -71,13 +88,27 @@ const hasQuota = (quota: Quota): boolean => Object.keys(quota).length > 0;
 export class Leases {
   private readonly leases = new Map<string, Lease>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly purger: NodeJS.Timeout;
+  /** Returns on their way to the database, by key. */
+  private readonly returning = new Map<string, Promise<void>>();
+  /** Returns that failed (the database was down), to be tried again. */
+  private readonly unreturned: LeaseReturn[] = [];
 
   constructor(
-    private readonly deps: { db: Database; metrics: Metrics; now: () => number; onDbFailure: (err: unknown) => void },
+    private readonly deps: {
+      db: Database;
+      metrics: Metrics;
+      now: () => number;
+      onDbFailure: (err: unknown) => void;
+      /** While false, leases are kept rather than swept: a return would fail and lose their units. */
+      databaseHealthy: () => boolean;
+    },
     private readonly options: LeaseOptions = DEFAULT_LEASE_OPTIONS,
   ) {
     this.sweeper = setInterval(() => void this.sweep(), Math.min(1000, options.idleMs));
     this.sweeper.unref();
+    this.purger = setInterval(() => void this.purge(), PURGE_EVERY_MS);
+    this.purger.unref();
   }
 
   get size(): number {
@@ -89,20 +120,29 @@ export class Leases {
     if (!hasQuota(limits.quota) && limits.credits === null) return { ok: true, reservation: NO_LIMITS };
     for (let fetched = false; ; ) {
       const lease = this.leaseFor(limits);
-      if (lease.hasRoom(cost)) return { ok: true, reservation: this.take(lease, cost) };
+      const now = this.deps.now();
       if (lease.pending) {
         await lease.pending;
         continue;
       }
-      const now = this.deps.now();
-      const { exhausted } = lease;
-      if (exhausted && (fetched || (now < exhausted.until && (exhausted.window !== 'credits' || cost >= exhausted.cost)))) {
-        return { ok: false, window: exhausted.window };
+      if (lease.requests > 0 && lease.bucketStart !== bucketOf(now)) {
+        // Units reserved in an earlier hour would leave the rolling windows too early if used now.
+        lease.pending = this.dropRequests(lease).finally(() => (lease.pending = null));
+        continue;
       }
+      if (lease.hasRoom(cost)) return { ok: true, reservation: this.take(lease, cost) };
+      const exhausted = fetched ? lease.exhausted?.window : lease.stillExhausted(cost, now);
+      if (exhausted) return { ok: false, window: exhausted };
       lease.pending = this.refill(lease, cost, now).finally(() => (lease.pending = null));
       await lease.pending;
       fetched = true;
     }
+  }
+
+  private async dropRequests(lease: Lease): Promise<void> {
+    const unused = lease.requests;
+    lease.requests = 0;
+    await this.returnUnused(lease, unused, 0);
   }
 
   private leaseFor(limits: LeasedLimits): Lease {
@@ -122,7 +162,6 @@ export class Leases {
     lease.credits -= credits;
     lease.usedAt = performance.now();
     return {
-      granted: true,
       undo: () => {
         lease.requests += requests;
         lease.credits += credits;
@@ -136,6 +175,8 @@ export class Leases {
     const { limits } = lease;
     const quick = lease.grantedAt > 0 && performance.now() - lease.grantedAt < 1000;
     lease.wanted = Math.min(this.options.maxBlock, quick ? lease.wanted * 2 : Math.max(16, Math.floor(lease.wanted / 2)));
+    // Units this instance is still giving back would otherwise count as used in the grant's eyes.
+    await this.returning.get(limits.keyId);
     let grant: LeaseGrant;
     try {
       countDbQuery(this.deps.metrics, 'lease');
@@ -143,10 +184,10 @@ export class Leases {
         keyId: limits.keyId,
         now,
         quota: limits.quota,
-        requests: { wanted: hasQuota(limits.quota) && lease.requests < 1 ? lease.wanted : 0, needed: hasQuota(limits.quota) && lease.requests < 1 ? 1 : 0 },
+        requests: lease.needsRequests ? { wanted: lease.wanted, needed: 1 } : { wanted: 0, needed: 0 },
         credits:
-          limits.credits && lease.credits < cost
-            ? { ...limits.credits, wanted: Math.min(this.options.maxBlock * cost, lease.wanted * cost), needed: cost - lease.credits }
+          limits.credits && lease.needsCredits(cost)
+            ? { ...limits.credits, wanted: lease.wanted * Math.max(1, cost), needed: Math.max(0, cost - lease.credits) }
             : null,
       });
     } catch (err) {
@@ -177,7 +218,7 @@ export class Leases {
     }
     lease.grantedAt = performance.now();
     lease.usedAt = lease.grantedAt;
-    const window: ExhaustedWindow | null = grant.exhausted ?? (grant.credits && grant.credits.granted === 0 ? 'credits' : null);
+    const window: ExhaustedWindow | null = grant.exhausted ?? (grant.credits && lease.credits < cost ? 'credits' : null);
     lease.exhausted = window ? { window, until: now + this.options.exhaustedMs, cost } : null;
   }
 
@@ -208,25 +249,56 @@ export class Leases {
     return this.send(lease.limits.keyId, requests, lease.bucketStart, terms && credits > 0 ? { amount: credits, ...terms } : null);
   }
 
-  private async send(keyId: string, requests: number, bucketStart: number, credits: { amount: number; source: string; refilledAt: number } | null): Promise<void> {
+  /** Returns of one key run one after another, and a grant for the key waits for them (see `refill`). */
+  private async send(keyId: string, requests: number, bucketStart: number, credits: LeaseReturn['credits']): Promise<void> {
     if (requests <= 0 && (!credits || credits.amount <= 0)) return;
+    const previous = this.returning.get(keyId);
+    const sending = (async () => {
+      await previous;
+      await this.returnOrKeep({ keyId, requests, bucketStart, credits });
+    })();
+    this.returning.set(keyId, sending);
+    await sending;
+    if (this.returning.get(keyId) === sending) this.returning.delete(keyId);
+  }
+
+  /** A return that fails is kept and tried again once the database is back; until then its units stay counted as used (never over-admits). */
+  private async returnOrKeep(unused: LeaseReturn): Promise<void> {
     try {
       countDbQuery(this.deps.metrics, 'lease_return');
-      await returnLease(this.deps.db.knex, { keyId, requests, bucketStart, credits });
-    } catch {
-      // Not given back: those units stay counted as used until their window passes. Never over-admits.
+      await returnLease(this.deps.db.knex, unused);
+    } catch (err) {
+      this.deps.onDbFailure(err);
+      if (this.unreturned.length < MAX_UNRETURNED) this.unreturned.push(unused);
     }
   }
 
+  private retryReturns(): Promise<unknown> {
+    const due = this.unreturned.splice(0);
+    return Promise.all(due.map((unused) => this.returnOrKeep(unused)));
+  }
+
   private async sweep(): Promise<void> {
+    if (!this.deps.databaseHealthy()) return;
+    if (this.unreturned.length > 0) await this.retryReturns();
     const t = performance.now();
     const due = [...this.leases.values()].filter((l) => !l.pending && (t - l.usedAt > this.options.idleMs || t - l.grantedAt > this.options.maxAgeMs));
     for (const lease of due) this.release(lease);
   }
 
+  /** Drops hour buckets older than the longest window; every instance does it, which is harmless. */
+  private async purge(): Promise<void> {
+    try {
+      await purgeOldBuckets(this.deps.db.knex, this.deps.now());
+    } catch {
+      // Housekeeping: the next round tries again.
+    }
+  }
+
   /** Gives every unused unit back (at shutdown). */
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    clearInterval(this.purger);
     const pending = [...this.leases.values()].map((l) => l.pending).filter(Boolean);
     await Promise.allSettled(pending);
     const returns = [...this.leases.values()].map((lease) => {
@@ -234,11 +306,14 @@ export class Leases {
       lease.released = true;
       return this.returnUnused(lease, lease.requests, lease.credits);
     });
-    await Promise.all(returns);
+    await Promise.all([...returns, this.retryReturns()]);
   }
 }
 
-const NO_LIMITS: Reservation = { granted: false, undo: () => undefined, quota: () => undefined, credits: () => undefined };
+const PURGE_EVERY_MS = 3600 * 1000;
+const MAX_UNRETURNED = 100_000;
+
+const NO_LIMITS: Reservation = { undo: () => undefined, quota: () => undefined, credits: () => undefined };
 
 function quotaStates(lease: Lease): QuotaState[] | undefined {
   if (lease.windows.length === 0) return undefined;

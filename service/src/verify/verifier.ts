@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock';
 import { UnavailableError } from '../domain/errors';
 import { parseSecret } from '../domain/secrets';
-import { ipAllowed, permitted, type VerifyCode, type VerifyRequest, type VerifyResult } from '../domain/verification';
+import { ipAllowed, normaliseIp, permitted, type VerifyCode, type VerifyRequest, type VerifyResult } from '../domain/verification';
 import { markFirstUse } from '../repositories/verification';
 import type { Database } from '../db/database';
 import type { DbHealth } from './dbHealth';
@@ -64,7 +64,8 @@ export class Verifier {
     return result;
   }
 
-  private async decide(workspaceId: string, request: VerifyRequest, now: number): Promise<Decision> {
+  private async decide(workspaceId: string, given: VerifyRequest, now: number): Promise<Decision> {
+    const request = given.ip === undefined ? given : { ...given, ip: normaliseIp(given.ip) };
     const key = await this.find(request.key, now);
     if (!key || key.workspaceId !== workspaceId || (key.secretExpiresAt !== null && key.secretExpiresAt <= now)) {
       if (request.ip !== undefined) await this.recordFailure(workspaceId, request.ip, now);
@@ -97,8 +98,7 @@ export class Verifier {
       reserved.reservation.undo();
       return deny(rateCode(key, rate), { ratelimit: rateState(rate), ...limitsOf(reserved.reservation) });
     }
-    // A key with quotas or credits had its first use recorded by the lease grant.
-    if (!key.used && !reserved.reservation.granted) await this.markUsed(key, now, reserved.reservation);
+    if (!key.used) await this.markUsed(key, now, reserved.reservation, rate);
     key.used = true;
     return {
       result: {
@@ -147,13 +147,14 @@ export class Verifier {
    * The key's first verification on this instance writes `last_used_at` before answering (once per key
    * ever, in effect): from then on it has history and cannot be deleted, even before the logs are flushed.
    */
-  private async markUsed(key: VerifiableKey, now: number, reservation: Reservation): Promise<void> {
+  private async markUsed(key: VerifiableKey, now: number, reservation: Reservation, rate: LimitOutcome): Promise<void> {
     try {
       countDbQuery(this.deps.metrics, 'first_use');
       await markFirstUse(this.deps.db.knex, key.id, now);
-      key.used = true;
     } catch (err) {
+      // A 503 consumes nothing: give back what this request took.
       reservation.undo();
+      if (rate.allowed) await this.deps.limiter.refund(key.rateChecks, now);
       throw this.dbFailure(err);
     }
   }
@@ -186,9 +187,9 @@ function rateCode(key: VerifiableKey, rate: LimitOutcome): VerifyCode {
   return rate.deniedIndex !== null && rate.deniedIndex < key.planChecks ? 'PLAN_RATE_LIMITED' : 'RATE_LIMITED';
 }
 
-/** The key's own window (the last check). */
+/** The window that denied the request, else the key's own (the last check). */
 function rateState(rate: LimitOutcome): VerifyResult['ratelimit'] {
-  const own = rate.states[rate.states.length - 1]!;
+  const own = rate.states[rate.deniedIndex ?? rate.states.length - 1]!;
   return { limit: own.limit, remaining: own.remaining, resetAt: new Date(own.resetAt).toISOString() };
 }
 

@@ -16,7 +16,7 @@ const VerifyPayload = Joi.object({
     .pattern(/^[\x21-\x7e]+$/)
     .message('key must be printable ASCII without spaces (a Keysmith key never has anything else)')
     .required(),
-  ip: Joi.string().ip({ cidr: 'forbidden' }).description('The client IP the calling service saw (IPv4 or IPv6).'),
+  ip: Joi.string().ip({ version: ['ipv4', 'ipv6'], cidr: 'forbidden' }).description('The client IP the calling service saw (IPv4 or IPv6).'),
   resource: Joi.string().max(512),
   scopes: Joi.array().items(Joi.string().max(128)).max(64),
   cost: Joi.number().integer().min(0).max(MAX_COST).description('Credits this request spends (default 1).'),
