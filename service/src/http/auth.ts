@@ -16,21 +16,27 @@ const BEARER = /^Bearer +([^ ]+)$/i;
 
 /**
  * `Authorization: Bearer <root key>`. A missing or malformed header and an unknown key are 401s; a key
- * without the route's scope is a 403 naming the scope. Both are decided here, before validation, in one
- * step: the verify hot path pays for one lifecycle extension less.
+ * without the scope `required` is a 403 naming the scope and the call (`what`).
+ */
+export async function authenticateBearer(rootKeys: RootKeyService, header: string | undefined, required: RootScope | undefined, what: string): Promise<RootKey> {
+  if (!header) throw new AuthenticationError('missing root key: send Authorization: Bearer <root key>');
+  const match = BEARER.exec(header);
+  if (!match) throw new AuthenticationError('the Authorization header must be "Bearer <root key>"');
+  const rootKey = await rootKeys.authenticate(match[1]!);
+  if (required && !rootKey.scopes.includes(required)) throw new PermissionError(`root key ${rootKey.id} lacks the scope ${required} that ${what} needs`);
+  return rootKey;
+}
+
+/**
+ * The root-key scheme of every /v1 route: authentication and the route's scope check in one step,
+ * before validation (the verify route pays for one lifecycle extension less).
  */
 export function registerRootKeyAuth(server: Server, rootKeys: RootKeyService): void {
   server.auth.scheme(ROOT_KEY_STRATEGY, () => ({
     authenticate: async (request, h) => {
-      const header = headerOf(request, 'authorization');
-      if (!header) throw new AuthenticationError('missing root key: send Authorization: Bearer <root key>');
-      const match = BEARER.exec(header);
-      if (!match) throw new AuthenticationError('the Authorization header must be "Bearer <root key>"');
-      const rootKey = await rootKeys.authenticate(match[1]!);
       const required = (request.route.settings.app as RouteApp | undefined)?.requiredScope;
-      if (required && !rootKey.scopes.includes(required)) {
-        throw new PermissionError(`root key ${rootKey.id} lacks the scope ${required} that ${request.method.toUpperCase()} ${request.route.path} needs`);
-      }
+      const what = `${request.method.toUpperCase()} ${request.route.path}`;
+      const rootKey = await authenticateBearer(rootKeys, headerOf(request, 'authorization'), required, what);
       return h.authenticated({ credentials: { rootKey } });
     },
   }));

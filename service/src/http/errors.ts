@@ -47,15 +47,35 @@ const FRAMEWORK_CODES: Record<number, string> = {
   503: 'UNAVAILABLE',
 };
 
+/** What the mapper needs to know of the request an error answers. */
+export interface ErrorContext {
+  requestId: string;
+  method: string;
+  path: string;
+  /** The matched route's pattern (`/{p*}` when none matched). */
+  routePath: string;
+  maxBytes: number | undefined;
+}
+
+export function contextOf(request: Request): ErrorContext {
+  return {
+    requestId: requestIdOf(request),
+    method: request.method.toUpperCase(),
+    path: request.path,
+    routePath: request.route.path,
+    maxBytes: request.route.settings.payload?.maxBytes,
+  };
+}
+
 /** The one place that turns an error into an HTTP answer. */
-export function toHttpError(err: Error, request: Request): HttpError {
-  const requestId = requestIdOf(request);
+export function toHttpError(err: Error, context: ErrorContext): HttpError {
+  const { requestId } = context;
   if (err instanceof DomainError) {
     const status = DOMAIN_STATUS.find(([type]) => err instanceof type)?.[1] ?? 500;
     const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : status === 503 ? { 'retry-after': '1' } : {};
     return { status, headers, body: { error: { code: err.code, message: err.message, requestId, ...(err.details ? { details: err.details } : {}) } } };
   }
-  if (isUnreachable(err)) return toHttpError(new UnavailableError('the database cannot be reached; try again shortly'), request);
+  if (isUnreachable(err)) return toHttpError(new UnavailableError('the database cannot be reached; try again shortly'), context);
   const boom = Boom.isBoom(err) ? err : Boom.boomify(err);
   const status = boom.output.statusCode;
   if (status >= 500) {
@@ -66,7 +86,7 @@ export function toHttpError(err: Error, request: Request): HttpError {
     const value = boom.output.headers[name] ?? boom.output.headers[name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase())];
     if (value !== undefined) headers[name] = String(value);
   }
-  return { status, headers, body: { error: { code: frameworkCode(boom, status), message: frameworkMessage(boom, status, request), requestId } } };
+  return { status, headers, body: { error: { code: frameworkCode(boom, status), message: frameworkMessage(boom, status, context), requestId } } };
 }
 
 function frameworkCode(boom: Boom.Boom, status: number): string {
@@ -74,28 +94,35 @@ function frameworkCode(boom: Boom.Boom, status: number): string {
   return FRAMEWORK_CODES[status] ?? 'BAD_REQUEST';
 }
 
-function frameworkMessage(boom: Boom.Boom, status: number, request: Request): string {
-  if (status === 404 && request.route.path === '/{p*}') return `no route ${request.method.toUpperCase()} ${request.path}`;
-  if (status === 413) return `request body is larger than the ${request.route.settings.payload?.maxBytes ?? 'allowed'} bytes this route accepts`;
+function frameworkMessage(boom: Boom.Boom, status: number, context: ErrorContext): string {
+  if (status === 404 && context.routePath === '/{p*}') return `no route ${context.method} ${context.path}`;
+  if (status === 413) return `request body is larger than the ${context.maxBytes ?? 'allowed'} bytes this route accepts`;
   if (status === 400 && /JSON/i.test(boom.message)) return 'request body is not valid JSON';
   if (status === 415) return 'send the request body as JSON with Content-Type: application/json';
   return boom.message;
 }
 
+/** How every input is validated: all problems at once, each message without its label. */
+export const VALIDATION_OPTIONS = { abortEarly: false, errors: { wrap: { label: false } } } as const;
+
 /**
- * Route validation failures become 400 VALIDATION_FAILED with one entry per problem, each naming its
- * field by path (`quota.daily`, `ipAllowlist.1`, `query.limit`, `headers.if-match`).
+ * Validation failures become 400 VALIDATION_FAILED with one entry per problem, each naming its field by
+ * path (`quota.daily`, `ipAllowlist.1`, `query.limit`, `headers.if-match`).
  */
-export const validationFailAction: Lifecycle.Method = (request: Request, _h: ResponseToolkit, err?: Error) => {
-  const joiError = err as (Error & { details?: JoiValidationError['details']; output?: { payload?: { validation?: { source?: string } } } }) | undefined;
-  const source = joiError?.output?.payload?.validation?.source ?? 'payload';
+export function validationError(joiError: Pick<JoiValidationError, 'details' | 'message'> | undefined, source: string): ValidationError {
   const details: FieldProblem[] = (joiError?.details ?? []).map((d) => {
     const path = d.path.join('.');
     const field = source === 'payload' ? path : `${source}.${path}`;
     return { field: field || source, message: d.message };
   });
   if (details.length === 0) details.push({ field: source, message: joiError?.message ?? 'is invalid' });
-  throw new ValidationError(`invalid request: ${details.map((d) => d.message).join('; ')}`, details);
+  return new ValidationError(`invalid request: ${details.map((d) => d.message).join('; ')}`, details);
+}
+
+/** hapi's side of it: the route's failed validation, with the source hapi names. */
+export const validationFailAction: Lifecycle.Method = (_request: Request, _h: ResponseToolkit, err?: Error) => {
+  const joiError = err as (Error & { details?: JoiValidationError['details']; output?: { payload?: { validation?: { source?: string } } } }) | undefined;
+  throw validationError(joiError && { details: joiError.details ?? [], message: joiError.message }, joiError?.output?.payload?.validation?.source ?? 'payload');
 };
 
 /** A request header as one string (hapi types them loosely); undefined when absent. */
@@ -115,3 +142,15 @@ function isUnreachable(err: Error): boolean {
   const code = (err as { code?: unknown }).code;
   return (typeof code === 'string' && UNREACHABLE.has(code)) || err.name === 'KnexTimeoutError';
 }
+
+/**
+ * What a log line may say about an internal error. Database errors carry their SQL, with bound values
+ * such as secret hashes, in `message`; only the driver's own text and code are kept.
+ */
+export function describeForLog(err: Error & { code?: unknown; sqlMessage?: unknown; sql?: unknown }): Record<string, unknown> {
+  const fromDatabase = typeof err.code === 'string' && (err.code.startsWith('ER_') || err.code.startsWith('SQLITE_') || err.sql !== undefined);
+  if (!fromDatabase) return { message: err.message, stack: err.stack };
+  const message = typeof err.sqlMessage === 'string' ? err.sqlMessage : err.message.split(' - ').pop();
+  return { message, code: err.code };
+}
+

@@ -1,10 +1,10 @@
 import Boom from '@hapi/boom';
 import Hapi from '@hapi/hapi';
 import type { Server } from '@hapi/hapi';
-import { randomBase62 } from '../domain/base62';
 import type { App } from '../app';
 import { registerRootKeyAuth } from './auth';
-import { headerOf, toHttpError, validationFailAction } from './errors';
+import { contextOf, headerOf, toHttpError, VALIDATION_OPTIONS, validationFailAction } from './errors';
+import { logFailure, logRequest, requestIdFor } from './requests';
 import { buildOpenApi } from './openapi';
 import { registerAuditRoutes } from './routes/audit';
 import { registerHealthRoutes } from './routes/health';
@@ -13,6 +13,7 @@ import { registerKeyRoutes } from './routes/keys';
 import { registerPolicyRoutes } from './routes/policies';
 import { registerVerifyRoutes } from './routes/verify';
 import { registerWorkspaceRoutes } from './routes/workspace';
+import { installVerifyLane } from './verifyLane';
 
 export interface ServerOptions {
   host?: string;
@@ -21,27 +22,7 @@ export interface ServerOptions {
   validateResponses?: boolean;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export const VERSION = '0.1.0';
-
-/**
- * What a log line may say about an internal error. Database errors carry their SQL, with bound values
- * such as secret hashes, in `message`; only the driver's own text and code are kept.
- */
-export function describeForLog(err: Error & { code?: unknown; sqlMessage?: unknown; sql?: unknown }): Record<string, unknown> {
-  const fromDatabase = typeof err.code === 'string' && (err.code.startsWith('ER_') || err.code.startsWith('SQLITE_') || err.sql !== undefined);
-  if (!fromDatabase) return { message: err.message, stack: err.stack };
-  const message = typeof err.sqlMessage === 'string' ? err.sqlMessage : err.message.split(' - ').pop();
-  return { message, code: err.code };
-}
-
-/**
- * Request ids name a request in logs; they need to be unique, not secret: a random prefix per process
- * and a counter, with no call into the CSPRNG on every request.
- */
-const REQUEST_ID_PREFIX = `req_${randomBase62(10)}`;
-let requestCounter = 0;
-const nextRequestId = (): string => `${REQUEST_ID_PREFIX}${(++requestCounter).toString(36)}`;
 
 /** The Hapi server over an app's services. Not started: call `start()` (or `inject()` in tests). */
 export async function createServer(app: App, options: ServerOptions = {}): Promise<Server> {
@@ -50,7 +31,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     port: options.port ?? 0,
     router: { stripTrailingSlash: true },
     routes: {
-      validate: { failAction: validationFailAction, options: { abortEarly: false, errors: { wrap: { label: false } } } },
+      validate: { failAction: validationFailAction, options: VALIDATION_OPTIONS },
       response: { sample: options.validateResponses ? 100 : 0, failAction: 'error' },
       payload: { maxBytes: 16 * 1024 },
     },
@@ -58,8 +39,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
 
   // Request ids: the caller's X-Request-Id when it is sane, else a fresh one; echoed on every answer.
   server.ext('onRequest', (request, h) => {
-    const given = headerOf(request, 'x-request-id');
-    (request.app as { requestId?: string }).requestId = given && REQUEST_ID.test(given) ? given : nextRequestId();
+    (request.app as { requestId?: string }).requestId = requestIdFor(headerOf(request, 'x-request-id'));
     return h.continue;
   });
 
@@ -70,29 +50,21 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       response.header('x-request-id', requestId);
       return h.continue;
     }
-    const mapped = toHttpError(response, request);
-    // 503s are logged once per outage by whatever noticed it, not once per request.
-    if (mapped.status >= 500 && mapped.status !== 503) app.logger.error({ requestId, err: describeForLog(response) }, 'request failed');
+    const mapped = toHttpError(response, contextOf(request));
+    logFailure(app.logger, requestId, mapped.status, response);
     const answer = h.response(mapped.body).code(mapped.status).header('x-request-id', requestId);
     for (const [name, value] of Object.entries(mapped.headers)) answer.header(name, value);
     return answer;
   });
 
   server.events.on('response', (request) => {
-    const status = 'statusCode' in request.response ? request.response.statusCode : undefined;
-    // Verifications are logged at debug: each one already has its row in the request logs.
-    const level = request.route.path === '/v1/verify' && status === 200 ? 'debug' : 'info';
-    if (!app.logger.isLevelEnabled(level)) return;
-    app.logger[level](
-      {
-        requestId: (request.app as { requestId?: string }).requestId,
-        method: request.method.toUpperCase(),
-        route: request.route.path,
-        status,
-        durationMs: Date.now() - request.info.received,
-      },
-      'request',
-    );
+    logRequest(app.logger, {
+      requestId: (request.app as { requestId: string }).requestId,
+      method: request.method.toUpperCase(),
+      route: request.route.path,
+      status: 'statusCode' in request.response ? request.response.statusCode : undefined,
+      durationMs: Date.now() - request.info.received,
+    });
   });
 
   registerRootKeyAuth(server, app.services.rootKeys);
@@ -113,5 +85,6 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   });
   // Unknown paths still answer in the error format, naming the path.
   server.route({ method: '*', path: '/{p*}', handler: () => { throw Boom.notFound(); } });
+  installVerifyLane(server, app);
   return server;
 }

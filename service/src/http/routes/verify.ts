@@ -9,8 +9,12 @@ import { callerOf } from '../auth';
 import { managementRoute } from '../route';
 
 export const MAX_COST = 1_000_000;
+export const VERIFY_PATH = '/v1/verify';
+export const VERIFY_SCOPE = 'keys:verify';
+/** Room for an oversized key to reach validation, which names the field, rather than a bare 413. */
+export const VERIFY_MAX_BYTES = 64 * 1024;
 
-const VerifyPayload = Joi.object({
+export const VerifyPayload = Joi.object({
   key: Joi.string()
     .max(MAX_SECRET_LENGTH * 2)
     .pattern(/^[\x21-\x7e]+$/)
@@ -44,14 +48,13 @@ export function registerVerifyRoutes(server: Server, verifier: Verifier, metrics
   server.route([
     managementRoute({
       method: 'POST',
-      path: '/v1/verify',
-      scope: 'keys:verify',
+      path: VERIFY_PATH,
+      scope: VERIFY_SCOPE,
       description:
         'Is this key good for this request? Always 200 for a well-formed call; `code` says why not. Limits are consumed only when the answer is VALID.',
       validate: { payload: VerifyPayload },
       responses: { 200: VerifyResponse },
-      // Room for an oversized key to reach validation, which names the field, rather than a bare 413.
-      maxBytes: 64 * 1024,
+      maxBytes: VERIFY_MAX_BYTES,
       handler: (request) => verifier.verify(callerOf(request).workspaceId, request.payload as VerifyRequest),
     }),
     {

@@ -1,0 +1,101 @@
+import type { IncomingMessage, Server as NodeServer, ServerResponse } from 'node:http';
+import Boom from '@hapi/boom';
+import Bourne from '@hapi/bourne';
+import type { Server } from '@hapi/hapi';
+import type { App } from '../app';
+import type { VerifyRequest } from '../domain/verification';
+import { authenticateBearer } from './auth';
+import { toHttpError, VALIDATION_OPTIONS, validationError, type ErrorContext } from './errors';
+import { logFailure, logRequest, requestIdFor } from './requests';
+import { VERIFY_MAX_BYTES, VERIFY_PATH, VERIFY_SCOPE, VerifyPayload } from './routes/verify';
+
+/**
+ * `POST /v1/verify` served by Node's HTTP server directly, ahead of hapi's router: the call every service
+ * makes on every request of its own skips hapi's request lifecycle (most of what a call costs here) but
+ * none of its rules. It authenticates with the same function as the root-key scheme, validates with the
+ * route's Joi schema, parses JSON as hapi does (prototype poisoning refused), answers errors through the
+ * one error mapper and logs the same lines. The hapi route stays for everything the lane does not take
+ * (a compressed body, a query string, a trailing slash) and for `inject()`; a test holds the two to the
+ * same answers.
+ */
+export function installVerifyLane(server: Server, app: App): void {
+  const listener: NodeServer = server.listener;
+  const hapi = listener.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  listener.removeAllListeners('request');
+  listener.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'POST' && req.url === VERIFY_PATH && req.headers['content-encoding'] === undefined) void answer(app, req, res);
+    else for (const dispatch of hapi) dispatch.call(listener, req, res);
+  });
+}
+
+async function answer(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const received = Date.now();
+  const given = req.headers['x-request-id'];
+  const requestId = requestIdFor(typeof given === 'string' ? given : undefined);
+  let status = 200;
+  let body: unknown;
+  const headers: Record<string, string> = {};
+  try {
+    const rootKey = await authenticateBearer(app.services.rootKeys, req.headers.authorization, VERIFY_SCOPE, `POST ${VERIFY_PATH}`);
+    const payload = parseJson(await readBody(req, VERIFY_MAX_BYTES), req.headers['content-type']);
+    const { value, error } = VerifyPayload.validate(payload, VALIDATION_OPTIONS);
+    if (error) throw validationError(error, 'payload');
+    body = await app.verifier.verify(rootKey.workspaceId, value as VerifyRequest);
+  } catch (err) {
+    if (err instanceof ClientGone) return;
+    const context: ErrorContext = { requestId, method: 'POST', path: VERIFY_PATH, routePath: VERIFY_PATH, maxBytes: VERIFY_MAX_BYTES };
+    const cause = err instanceof Error ? err : new Error(String(err));
+    const mapped = toHttpError(cause, context);
+    logFailure(app.logger, requestId, mapped.status, cause);
+    ({ status, body } = mapped);
+    Object.assign(headers, mapped.headers);
+    // An unread (refused or oversized) body must not be taken for the next request on this connection.
+    if (!req.complete) headers.connection = 'close';
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-cache',
+    'content-length': Buffer.byteLength(text),
+    'x-request-id': requestId,
+  });
+  res.end(text);
+  logRequest(app.logger, { requestId, method: 'POST', route: VERIFY_PATH, status, durationMs: Date.now() - received });
+}
+
+/** The request went away before its body arrived: there is nobody to answer. */
+class ClientGone extends Error {}
+
+/** The body, refused with a 413 beyond `maxBytes` (at once when Content-Length says so). */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.reject(Boom.entityTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+      else {
+        req.removeAllListeners('data');
+        req.pause();
+        reject(Boom.entityTooLarge());
+      }
+    });
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('aborted', () => reject(new ClientGone()));
+    req.once('error', () => reject(new ClientGone()));
+  });
+}
+
+/** JSON as hapi's route parses it: the same media type rule, an empty body as null, `__proto__` refused. */
+function parseJson(raw: Buffer, contentType: string | undefined): unknown {
+  const mime = (contentType ?? 'application/json').split(';', 1)[0]!.trim().toLowerCase();
+  if (mime !== 'application/json') throw Boom.unsupportedMediaType();
+  if (raw.length === 0) return null;
+  try {
+    return Bourne.parse(raw.toString('utf8'), { protoAction: 'error' });
+  } catch {
+    throw Boom.badRequest('Invalid request payload JSON format');
+  }
+}
