@@ -216,13 +216,20 @@ export async function countActiveKeys(db: Queryable, workspaceId: string, now: D
   return Number(row.n);
 }
 
-/** Whether a key was ever verified: such a key keeps its history and cannot be deleted. */
+/**
+ * Whether a key was ever verified: such a key keeps its history and cannot be deleted. Besides its
+ * counters and logs (written in batches), a quota or credit lease taken for it counts: that is written
+ * before the first answer goes out.
+ */
 export async function keyHasHistory(db: Queryable, keyId: string): Promise<boolean> {
   const key = (await db('api_keys').select('usage_count', 'last_used_at').where({ id: keyId }).first()) as
     | { usage_count: number; last_used_at: number | null }
     | undefined;
   if (key && (Number(key.usage_count) > 0 || key.last_used_at !== null)) return true;
-  return (await db('request_logs').select('id').where({ key_id: keyId }).first()) !== undefined;
+  for (const table of ['request_logs', 'key_usage', 'key_credits']) {
+    if ((await db(table).select('key_id').where({ key_id: keyId }).first()) !== undefined) return true;
+  }
+  return false;
 }
 
 export async function countKeysUsingPolicy(db: Queryable, policyId: string): Promise<number> {

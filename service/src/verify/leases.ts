@@ -16,6 +16,8 @@ export interface LeasedLimits {
 
 /** Units taken for one request; `undo` puts them back (a later check denied the request). */
 export interface Reservation {
+  /** True when the units came from a lease: its grant wrote the key's usage rows, which give it history. */
+  fromLease: boolean;
   undo(): void;
   quota: () => QuotaState[] | undefined;
   credits: () => number | undefined;
@@ -162,6 +164,7 @@ export class Leases {
     lease.credits -= credits;
     lease.usedAt = performance.now();
     return {
+      fromLease: true,
       undo: () => {
         lease.requests += requests;
         lease.credits += credits;
@@ -313,7 +316,7 @@ export class Leases {
 const PURGE_EVERY_MS = 3600 * 1000;
 const MAX_UNRETURNED = 100_000;
 
-const NO_LIMITS: Reservation = { undo: () => undefined, quota: () => undefined, credits: () => undefined };
+const NO_LIMITS: Reservation = { fromLease: false, undo: () => undefined, quota: () => undefined, credits: () => undefined };
 
 function quotaStates(lease: Lease): QuotaState[] | undefined {
   if (lease.windows.length === 0) return undefined;

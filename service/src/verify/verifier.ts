@@ -98,7 +98,8 @@ export class Verifier {
       reserved.reservation.undo();
       return deny(rateCode(key, rate), { ratelimit: rateState(rate), ...limitsOf(reserved.reservation) });
     }
-    if (!key.used) await this.markUsed(key, now, reserved.reservation, rate);
+    // A key without quotas or credits records its first use here; a leased one already has usage rows.
+    if (!key.used && !reserved.reservation.fromLease) await this.markUsed(key, now, reserved.reservation, rate);
     key.used = true;
     return {
       result: {
