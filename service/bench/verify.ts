@@ -1,0 +1,323 @@
+/**
+ * `POST /v1/verify` throughput and latency over real HTTP on loopback, against MySQL, compared with a bare
+ * Hapi route measured in the same run. Seeds a fresh `keysmith_bench` database directly, starts the
+ * service and the bare server as child processes, loads them with autocannon, prints a table and the
+ * targets, and writes bench/results/latest.json. Bounded in time (about 4 minutes by default).
+ *
+ *   npm run bench [-- --duration 8]
+ *
+ * MySQL: KEYSMITH_BENCH_MYSQL_URL, else KEYSMITH_TEST_MYSQL_URL, else mysql://root@127.0.0.1:3306/test (the
+ * database in the URL only serves to connect; the bench creates and drops its own). Redis (optional, one
+ * extra row): KEYSMITH_BENCH_REDIS_URL, else KEYSMITH_TEST_REDIS_URL.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBase62 } from '../src/domain/base62';
+import { PepperRing } from '../src/domain/pepper';
+import { generateSecret } from '../src/domain/secrets';
+import { killAllChildren, startChild, type Child } from './children';
+import { runLoad, type LoadOptions, type LoadResult } from './load';
+import { dbQueries, LOOKUP_SERIES, metricsDelta, readMetrics, settle } from './metrics';
+import { baselineOf, publish, type CaseReport, type Target } from './report';
+import { createBenchDatabase, dropBenchDatabase, KeySeeder, seedWorkspace, waitForDatabaseQuiet, type BenchWorkspace } from './seed';
+
+const { values } = parseArgs({
+  options: { duration: { type: 'string', default: '8' }, keys: { type: 'string', default: '100000' } },
+});
+const DURATION_S = Number(values.duration);
+const TOTAL_KEYS = Number(values.keys);
+if (!Number.isInteger(DURATION_S) || DURATION_S < 1 || DURATION_S > 60) throw new Error(`--duration must be 1–60 seconds, got ${values.duration}`);
+if (!Number.isInteger(TOTAL_KEYS) || TOTAL_KEYS < 25_000 || TOTAL_KEYS > 1_000_000) throw new Error(`--keys must be 25000–1000000, got ${values.keys}`);
+
+const CONNECTIONS = 50;
+const SMALL_TABLE_KEYS = 1_000;
+const COLD_SERIAL_KEYS = 2_000;
+const COLD_PARALLEL_KEYS = 20_000;
+const GARBAGE_PROBE_REQUESTS = 5_000;
+
+const PAIRED_ROUNDS = 3;
+
+interface Paired {
+  bare: LoadResult[];
+  /** Medians over the rounds of service ÷ bare. */
+  throughputRatio: number;
+  p99Ratio: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The bench itself failed (as opposed to a target being missed): exit non-zero. */
+class BenchFailure extends Error {}
+
+const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+
+const MYSQL_URL = process.env.KEYSMITH_BENCH_MYSQL_URL || process.env.KEYSMITH_TEST_MYSQL_URL || 'mysql://root@127.0.0.1:3306/test';
+const REDIS_URL = process.env.KEYSMITH_BENCH_REDIS_URL || process.env.KEYSMITH_TEST_REDIS_URL || null;
+
+/** Random base62 text of 10–60 characters: never a well-formed secret, so it fails before any lookup. */
+const garbage = (): string => randomBase62(10 + Math.floor(Math.random() * 51));
+const bodyOf = (key: string): string => JSON.stringify({ key });
+
+/** One body per key, then null: each request carries a key never sent before. */
+function eachKeyOnce(keys: string[]): () => string | null {
+  let next = 0;
+  return () => (next < keys.length ? bodyOf(keys[next++]!) : null);
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+/** A case whose answers are not what it claims is a failed bench, not a slow one. */
+function assertAnswers(name: string, result: LoadResult): void {
+  const problems: string[] = [];
+  if (result.responses === 0) problems.push('no responses at all');
+  if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx answers`);
+  if (result.errors > 0) problems.push(`${result.errors} connection errors (${result.timeouts} timeouts)`);
+  if (result.unexpected > 0) problems.push(`${result.unexpected} answers with an unexpected code: ${JSON.stringify(result.codes)}`);
+  if (problems.length > 0) {
+    throw new BenchFailure(`${name}: ${problems.join('; ')}${result.unexpectedSamples.map((s) => `\n  e.g. ${s}`).join('')}`);
+  }
+}
+
+class Bench {
+  readonly cases: CaseReport[] = [];
+  private readonly warmed = new WeakSet<Child>();
+  readonly headers: Record<string, string>;
+
+  constructor(readonly workspace: BenchWorkspace) {
+    this.headers = { authorization: `Bearer ${workspace.rootKey}`, 'content-type': 'application/json' };
+  }
+
+  async bare(bare: Child, name: string, load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>): Promise<LoadResult> {
+    progress(`${name} (${load.connections} connection(s)):`);
+    const run = (over: Partial<LoadOptions>): Promise<LoadResult> =>
+      runLoad({ ...load, url: bare.uri, headers: this.headers, checkCodes: false, progress, ...over });
+    await this.warmUp(bare, name, load, run);
+    const result = await run({});
+    assertAnswers(name, result);
+    this.cases.push({ name, result });
+    this.report(name, result);
+    return result;
+  }
+
+  /**
+   * The same load on the bare route and on the service, alternately, `PAIRED_ROUNDS` times. The machine's
+   * speed drifts over a run (other tenants, the database's background work); each round's ratio compares
+   * runs made seconds apart, and the median of the rounds' ratios is what the targets read.
+   */
+  async pairs(bare: Child, service: Child, name: string, load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>): Promise<Paired> {
+    const bareRuns: LoadResult[] = [];
+    const throughput: number[] = [];
+    const p99: number[] = [];
+    for (let round = 1; round <= PAIRED_ROUNDS; round++) {
+      const b = await this.bare(bare, `bare (round ${round})`, load);
+      const s = await this.service(service, `${name} (round ${round})`, load);
+      bareRuns.push(b);
+      throughput.push(s.result.requestsPerSecond / b.requestsPerSecond);
+      p99.push(s.result.p99Ms / b.p99Ms);
+    }
+    return { bare: bareRuns, throughputRatio: median(throughput), p99Ratio: median(p99) };
+  }
+
+  /** A run against the service, with what it cost in database round trips (from `GET /metrics`). */
+  async service(
+    service: Child,
+    name: string,
+    load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>,
+    options: { informational?: boolean } = {},
+  ): Promise<CaseReport> {
+    progress(`${name} (${load.connections} connection(s)):`);
+    const run = (over: Partial<LoadOptions>): Promise<LoadResult> =>
+      runLoad({ ...load, url: service.uri, headers: this.headers, checkCodes: true, progress, ...over });
+    await settle(service.uri);
+    await this.warmUp(service, name, load, run);
+    const before = await readMetrics(service.uri);
+    const result = await run({});
+    const delta = metricsDelta(before, await readMetrics(service.uri));
+    assertAnswers(name, result);
+    const report: CaseReport = { name, result, dbQueries: dbQueries(delta), metrics: delta, informational: options.informational ?? false };
+    this.cases.push(report);
+    this.report(name, result);
+    return report;
+  }
+
+  /**
+   * Timed runs of both servers start with a warm-up, so neither is measured while its JIT is still
+   * compiling: 3 s on a freshly started process, 1 s on one that has already served a case.
+   * Runs of a fixed `amount` use keys up, so cannot afford one.
+   */
+  private async warmUp(child: Child, name: string, load: { amount?: number }, run: (over: Partial<LoadOptions>) => Promise<LoadResult>): Promise<void> {
+    if (load.amount !== undefined) return;
+    const durationSeconds = this.warmed.has(child) ? 1 : 3;
+    this.warmed.add(child);
+    assertAnswers(`${name} (warm-up)`, await run({ durationSeconds, progress: () => undefined }));
+  }
+
+  private report(name: string, result: LoadResult): void {
+    progress(`  ${name}: ${result.requestsPerSecond.toLocaleString('en')} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
+  }
+
+  /** Fails fast, with a readable reason, when the service cannot verify at all. */
+  async probe(service: Child, hotKey: string): Promise<void> {
+    const checks: Array<[string, string, string]> = [
+      ['the hot key', hotKey, 'VALID'],
+      ['garbage', garbage(), 'INVALID'],
+      ['a well-formed unknown key', generateSecret(this.workspace.slug, 'live'), 'INVALID'],
+    ];
+    for (const [label, key, expect] of checks) {
+      const res = await fetch(`${service.uri}/v1/verify`, { method: 'POST', headers: this.headers, body: bodyOf(key) });
+      const text = await res.text();
+      if (res.status === 404) throw new BenchFailure('POST /v1/verify answered 404: this build has no verify route yet');
+      const answer = (res.status === 200 ? JSON.parse(text) : {}) as { valid?: unknown; code?: unknown };
+      if (answer.code !== expect || answer.valid !== (expect === 'VALID')) {
+        throw new BenchFailure(`verifying ${label} should answer ${expect}; got ${res.status} ${text.slice(0, 300)}`);
+      }
+    }
+    await readMetrics(service.uri);
+  }
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const peppers = PepperRing.generateText();
+  progress(`database: ${redact(MYSQL_URL)} → keysmith_bench (fresh)`);
+  const { db, url: databaseUrl } = await createBenchDatabase(MYSQL_URL);
+  const children: Child[] = [];
+  try {
+    const workspace = await seedWorkspace(db, PepperRing.parse(peppers));
+    const seeder = new KeySeeder(db, PepperRing.parse(peppers), workspace, progress);
+    const [hotKey] = await seeder.seed('hot key', 1, { keepSecrets: true });
+    await seeder.seed('filler keys', SMALL_TABLE_KEYS - 1, { keepSecrets: false });
+
+    const dist = resolve(__dirname, '..');
+    const serviceEnv = (redisUrl: string | null): NodeJS.ProcessEnv => {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        KEYSMITH_DATABASE_URL: databaseUrl,
+        KEYSMITH_PEPPER: peppers,
+        KEYSMITH_LOG_LEVEL: 'warn',
+      };
+      delete env.KEYSMITH_REDIS_URL;
+      if (redisUrl) env.KEYSMITH_REDIS_URL = redisUrl;
+      return env;
+    };
+    const startService = async (redisUrl: string | null): Promise<Child> => {
+      const child = await startChild('keysmith serve', [resolve(dist, 'src', 'cli', 'main.js'), 'serve'], serviceEnv(redisUrl));
+      children.push(child);
+      return child;
+    };
+    const bare = await startChild('bare server', [resolve(dist, 'bench', 'bare.js')], process.env);
+    children.push(bare);
+    let service = await startService(null);
+    progress(`service on ${service.uri}, bare route on ${bare.uri}`);
+
+    const bench = new Bench(workspace);
+    await bench.probe(service, hotKey!);
+    const hotBody = bodyOf(hotKey!);
+    const hot = { connections: CONNECTIONS, durationSeconds: DURATION_S, requests: [{ kind: 'hot', expect: 'VALID', body: hotBody }] };
+
+    const bareSerial = await bench.bare(bare, 'bare, 1 connection', { ...hot, connections: 1, amount: COLD_SERIAL_KEYS });
+    const small = await bench.pairs(bare, service, `hot VALID, ${SMALL_TABLE_KEYS.toLocaleString('en')} keys in table`, hot);
+
+    const coldSerialKeys = await seeder.seed('cold keys (serial)', COLD_SERIAL_KEYS, { keepSecrets: true });
+    const coldParallelKeys = await seeder.seed('cold keys (parallel)', COLD_PARALLEL_KEYS, { keepSecrets: true });
+    await seeder.seed('filler keys', TOTAL_KEYS - seeder.count, { keepSecrets: false });
+    await waitForDatabaseQuiet(db);
+
+    const large = await bench.pairs(bare, service, `hot VALID, ${TOTAL_KEYS.toLocaleString('en')} keys in table`, hot);
+    const coldKey = { kind: 'cold', expect: 'VALID' };
+    const coldSerial = await bench.service(service, 'cold key (first sight)', {
+      connections: 1,
+      durationSeconds: DURATION_S,
+      amount: coldSerialKeys.length,
+      requests: [{ ...coldKey, body: eachKeyOnce(coldSerialKeys) }],
+    });
+    await bench.service(service, 'cold key (first sight)', {
+      connections: CONNECTIONS,
+      durationSeconds: DURATION_S,
+      amount: coldParallelKeys.length,
+      requests: [{ ...coldKey, body: eachKeyOnce(coldParallelKeys) }],
+    });
+    const garbageRequest = { kind: 'garbage', expect: 'INVALID', body: () => bodyOf(garbage()) };
+    const mix = await bench.service(service, 'mix 50/50 valid + garbage', {
+      ...hot,
+      requests: [{ kind: 'valid', expect: 'VALID', body: hotBody }, garbageRequest],
+    });
+    const garbageOnly = await bench.service(
+      service,
+      'garbage only',
+      { connections: CONNECTIONS, durationSeconds: DURATION_S, amount: GARBAGE_PROBE_REQUESTS, requests: [garbageRequest] },
+      { informational: true },
+    );
+
+    if (REDIS_URL) {
+      await service.stop();
+      service = await startService(REDIS_URL);
+      progress(`service restarted with Redis (${redact(REDIS_URL)}) on ${service.uri}`);
+      await bench.probe(service, hotKey!);
+      await bench.service(service, 'hot VALID, with Redis', hot, { informational: true });
+    } else {
+      progress('hot VALID, with Redis: skipped (set KEYSMITH_BENCH_REDIS_URL or KEYSMITH_TEST_REDIS_URL to include it)');
+    }
+
+    const baseline = baselineOf([...small.bare, ...large.bare]);
+    const serialBaseline = baselineOf([bareSerial]);
+    const mixLookups = mix.metrics?.[LOOKUP_SERIES] ?? 0;
+    const garbageLookups = garbageOnly.metrics?.[LOOKUP_SERIES] ?? 0;
+    const sizeRatio = large.throughputRatio / small.throughputRatio;
+    const targets: Target[] = [
+      { name: 'hot VALID ≥ 0.8× bare req/s (median of paired rounds)', value: small.throughputRatio.toFixed(2), met: small.throughputRatio >= 0.8 },
+      { name: 'hot p99 ≤ 2× bare p99 (median of paired rounds)', value: `${small.p99Ratio.toFixed(2)}×`, met: small.p99Ratio <= 2 },
+      { name: 'cold p50 < 3 ms', value: `${coldSerial.result.p50Ms} ms`, met: coldSerial.result.p50Ms < 3 },
+      {
+        name: 'garbage lookups = 0',
+        value: `${garbageLookups} over ${garbageOnly.result.responses.toLocaleString('en')} garbage requests`,
+        met: garbageLookups === 0,
+      },
+      {
+        name: `${TOTAL_KEYS / 1000}k vs 1k within 10% (ratio of their ratios to bare)`,
+        value: `${sizeRatio.toFixed(2)} (${large.throughputRatio.toFixed(2)} vs ${small.throughputRatio.toFixed(2)})`,
+        met: Math.abs(1 - sizeRatio) <= 0.1,
+      },
+    ];
+    const mixQueries = mix.dbQueries!;
+    const notes = [
+      `mix: ${mix.result.responses.toLocaleString('en')} requests, lookup queries Δ ${mixLookups}, ` +
+        `all verification DB queries ${mixQueries.total} (${(mixQueries.total / mix.result.responses).toFixed(4)} per request; ${JSON.stringify(mixQueries.byPurpose)})`,
+      `answer codes in the mix: ${JSON.stringify(mix.result.codes)}`,
+    ];
+    const file = publish({
+      options: { durationSeconds: DURATION_S, connections: CONNECTIONS, totalKeys: TOTAL_KEYS, coldSerialKeys: COLD_SERIAL_KEYS, coldParallelKeys: COLD_PARALLEL_KEYS },
+      database: redact(MYSQL_URL),
+      redis: REDIS_URL ? redact(REDIS_URL) : null,
+      baselines: [baseline, serialBaseline],
+      cases: bench.cases,
+      targets,
+      notes,
+      details: { seedingSeconds: seeder.seconds, totalSeconds: Math.round((performance.now() - started) / 1000) },
+    });
+    progress(`wrote ${file} (${Math.round((performance.now() - started) / 1000)} s in all)`);
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+    await db.close();
+    await dropBenchDatabase(MYSQL_URL).catch((err: unknown) => progress(`could not drop keysmith_bench: ${String(err)}`));
+  }
+}
+
+process.on('SIGINT', () => {
+  killAllChildren();
+  process.exit(130);
+});
+
+main().catch((err: unknown) => {
+  killAllChildren();
+  process.stderr.write(`\nbench failed: ${err instanceof Error ? (err instanceof BenchFailure ? err.message : (err.stack ?? err.message)) : String(err)}\n`);
+  process.exit(1);
+});
