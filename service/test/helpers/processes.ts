@@ -63,6 +63,13 @@ export class SharedDatabase {
     }
   }
 
+  /** Creates a key through `on`'s API with this database's root key. */
+  async createKey(on: ServiceProcess, body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
+    const res = await call(on, this.rootKey, 'POST', '/v1/keys', { name: `key ${Math.random()}`, ...body });
+    if (res.status !== 201) throw new Error(`POST /v1/keys answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return { id: res.body.key.id, secret: res.body.secret };
+  }
+
   /** The in-process handle on the database, to read what the services wrote. */
   get db(): Database {
     return this.test.db;

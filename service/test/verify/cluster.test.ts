@@ -31,12 +31,6 @@ describeCluster('a cluster of service processes', (redis) => {
     await database?.dispose();
   });
 
-  const createKey = async (on: ServiceProcess, body: Record<string, unknown>): Promise<{ id: string; secret: string }> => {
-    const res = await call(on, database.rootKey, 'POST', '/v1/keys', { name: `key ${Math.random()}`, ...body });
-    expect(res.status, JSON.stringify(res.body)).to.equal(201);
-    return { id: res.body.key.id, secret: res.body.secret };
-  };
-
   /** One verification's code; `HTTP_503` and the like for other answers, `NO_ANSWER` when the connection failed. */
   const verifyCode = async (on: ServiceProcess, payload: Record<string, unknown>): Promise<string> => {
     try {
@@ -100,7 +94,7 @@ describeCluster('a cluster of service processes', (redis) => {
       /** What each load run answered, per key, for the check after the graceful stop. */
       const answered = new Map<string, Tally>();
       const run = async (settings: Record<string, unknown>): Promise<Tally> => {
-        const { id, secret } = await createKey(services[0]!, settings);
+        const { id, secret } = await database.createKey(services[0]!, settings);
         const tally = await load(services, 1000, { key: secret });
         answered.set(id, tally);
         return tally;
@@ -150,7 +144,7 @@ describeCluster('a cluster of service processes', (redis) => {
       it('never lets the cluster admit more than the quota, across the crash and the restart', async function () {
         this.timeout(40_000);
         const [, victim] = services as [ServiceProcess, ServiceProcess, ServiceProcess];
-        const { secret } = await createKey(services[0]!, { quota: { daily: 100 }, rateLimit: UNLIMITED_RATE });
+        const { secret } = await database.createKey(services[0]!, { quota: { daily: 100 }, rateLimit: UNLIMITED_RATE });
         let killed: Promise<number | null> | null = null;
         const during = await load(services, 1000, { key: secret }, {
           onAnswer: (_code, tally) => {
@@ -181,7 +175,7 @@ describeCluster('a cluster of service processes', (redis) => {
     describe('a change made through one process', () => {
       /** A key every process has verified, and so caches. */
       const cachedEverywhere = async (): Promise<{ id: string; secret: string }> => {
-        const key = await createKey(services[0]!, { rateLimit: UNLIMITED_RATE });
+        const key = await database.createKey(services[0]!, { rateLimit: UNLIMITED_RATE });
         expect(await Promise.all(services.map((service) => verifyCode(service, { key: key.secret })))).to.deep.equal(['VALID', 'VALID', 'VALID']);
         return key;
       };
@@ -231,7 +225,7 @@ describeCluster('a cluster of service processes', (redis) => {
 
     it('a revoke through A is seen by B within the cache TTL', async () => {
       const [a, b] = services as [ServiceProcess, ServiceProcess];
-      const { id, secret } = await createKey(a, { rateLimit: UNLIMITED_RATE });
+      const { id, secret } = await database.createKey(a, { rateLimit: UNLIMITED_RATE });
       expect(await verifyCode(a, { key: secret })).to.equal('VALID');
       // B caches the key just before the revoke: the longest it can go on trusting it.
       expect(await verifyCode(b, { key: secret })).to.equal('VALID');

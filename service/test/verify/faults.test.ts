@@ -33,12 +33,6 @@ describeCluster('verification when a dependency is down', (redis) => {
     await database?.dispose();
   });
 
-  const createKey = async (on: ServiceProcess, body: Record<string, unknown>): Promise<{ id: string; secret: string }> => {
-    const res = await call(on, database.rootKey, 'POST', '/v1/keys', { name: `key ${Math.random()}`, ...body });
-    expect(res.status, JSON.stringify(res.body)).to.equal(201);
-    return { id: res.body.key.id, secret: res.body.secret };
-  };
-
   /** A verification, and how long its answer took. */
   const verify = async (on: ServiceProcess, payload: Record<string, unknown>): Promise<Answer & { ms: number }> => {
     const started = performance.now();
@@ -93,9 +87,9 @@ describeCluster('verification when a dependency is down', (redis) => {
     it('answers 503 quickly, blocks no IP, consumes nothing, and recovers by itself', async function () {
       this.timeout(40_000);
       const [service] = services as [ServiceProcess];
-      const cached = await createKey(service, { rateLimit: UNLIMITED_RATE });
-      const leased = await createKey(service, { quota: { daily: 5 }, rateLimit: UNLIMITED_RATE });
-      const untouched = await createKey(service, { quota: { daily: 5 }, rateLimit: UNLIMITED_RATE });
+      const cached = await database.createKey(service, { rateLimit: UNLIMITED_RATE });
+      const leased = await database.createKey(service, { quota: { daily: 5 }, rateLimit: UNLIMITED_RATE });
+      const untouched = await database.createKey(service, { quota: { daily: 5 }, rateLimit: UNLIMITED_RATE });
       expect(await codes(service, 1, { key: cached.secret })).to.deep.equal(['VALID']);
       expect(await codes(service, 1, { key: leased.secret }), 'leased: one of its 5 before the outage').to.deep.equal(['VALID']);
       const invalidKeys = Array.from({ length: MAX_FAILURES + 5 }, (_, i) => (i % 2 ? generateSecret('acme', 'live') : `acme_live_garbage${i}`));
@@ -166,10 +160,10 @@ describeCluster('verification when a dependency is down', (redis) => {
       this.timeout(40_000);
       const [a, b] = services as [ServiceProcess, ServiceProcess];
       await awayFromHourBoundary();
-      const open = await createKey(a, { rateLimit: UNLIMITED_RATE });
-      const limited = await createKey(a, { rateLimit: { limit: 5, windowSeconds: 3600 } });
-      const quota = await createKey(a, { quota: { daily: 10 }, rateLimit: UNLIMITED_RATE });
-      const sharedAgain = await createKey(a, { rateLimit: { limit: 5, windowSeconds: 3600 } });
+      const open = await database.createKey(a, { rateLimit: UNLIMITED_RATE });
+      const limited = await database.createKey(a, { rateLimit: { limit: 5, windowSeconds: 3600 } });
+      const quota = await database.createKey(a, { quota: { daily: 10 }, rateLimit: UNLIMITED_RATE });
+      const sharedAgain = await database.createKey(a, { rateLimit: { limit: 5, windowSeconds: 3600 } });
       expect(redisWarnings(a).concat(redisWarnings(b)), 'no warning while Redis is up').to.deep.equal([]);
 
       await proxy.cut();
