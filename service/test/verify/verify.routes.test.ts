@@ -73,7 +73,7 @@ forEachDialect('POST /v1/verify', (dialect) => {
       const { secret } = await h.createKey({ scopes: ['a:read', 'a:write'], resources: ['models/gpt-*'] });
       expect((await verify({ key: secret, scopes: ['a:read'], resource: 'models/gpt-4' })).code).to.equal('VALID');
       expect((await verify({ key: secret, scopes: ['a:admin'] })).code).to.equal('FORBIDDEN');
-      expect((await verify({ key: secret, resource: 'models/claude' })).code).to.equal('FORBIDDEN');
+      expect((await verify({ key: secret, resource: 'models/llama-3' })).code).to.equal('FORBIDDEN');
     });
 
     it('rate-limits per key in fixed windows, and the next window admits again', async () => {
