@@ -70,15 +70,14 @@ export function compileAllowlist(entries: string[]): IpMatcher {
 }
 
 /**
- * Whether `ip` is on the allow-list. An IPv4 address written as IPv4-mapped IPv6 (`::ffff:10.0.0.1`, what
- * a dual-stack socket reports) is matched as the IPv4 address it is.
+ * Whether `ip`, spelled by `normaliseIp` (so `::ffff:10.0.0.1`, what a dual-stack socket reports, arrives
+ * as the IPv4 address it is), is on the allow-list.
  */
 export function ipAllowed(matcher: IpMatcher, ip: string | undefined): boolean {
   if (matcher === null) return true;
   if (ip === undefined) return false;
-  const address = normaliseIp(ip);
-  if (isIPv4(address)) return matcher.check(address, 'ipv4');
-  return isIPv6(address) && matcher.check(address, 'ipv6');
+  if (isIPv4(ip)) return matcher.check(ip, 'ipv4');
+  return isIPv6(ip) && matcher.check(ip, 'ipv6');
 }
 
 /** One spelling per address: `::ffff:10.0.0.1` (a dual-stack socket's view of an IPv4 client) is `10.0.0.1`. */

@@ -153,4 +153,3 @@ export function describeForLog(err: Error & { code?: unknown; sqlMessage?: unkno
   const message = typeof err.sqlMessage === 'string' ? err.sqlMessage : err.message.split(' - ').pop();
   return { message, code: err.code };
 }
-

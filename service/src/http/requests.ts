@@ -1,6 +1,7 @@
 import { randomBase62 } from '../domain/base62';
 import type { Logger } from '../logger';
 import { describeForLog } from './errors';
+import { VERIFY_PATH } from './routes/verify';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -27,7 +28,7 @@ export interface AccessLogEntry {
 
 /** One line per answered request. Verifications are logged at debug: each already has its row in the request logs. */
 export function logRequest(logger: Logger, entry: AccessLogEntry): void {
-  const level = entry.route === '/v1/verify' && entry.status === 200 ? 'debug' : 'info';
+  const level = entry.route === VERIFY_PATH && entry.status === 200 ? 'debug' : 'info';
   if (logger.isLevelEnabled(level)) logger[level](entry, 'request');
 }
 

@@ -99,7 +99,7 @@ export class Verifier {
       return deny(rateCode(key, rate), { ratelimit: rateState(rate), ...limitsOf(reserved.reservation) });
     }
     // A key without quotas or credits records its first use here; a leased one already has usage rows.
-    if (!key.used && !reserved.reservation.fromLease) await this.markUsed(key, now, reserved.reservation, rate);
+    if (!key.used && !reserved.reservation.fromLease) await this.markUsed(key, now, reserved.reservation);
     key.used = true;
     return {
       result: {
@@ -148,14 +148,14 @@ export class Verifier {
    * The key's first verification on this instance writes `last_used_at` before answering (once per key
    * ever, in effect): from then on it has history and cannot be deleted, even before the logs are flushed.
    */
-  private async markUsed(key: VerifiableKey, now: number, reservation: Reservation, rate: LimitOutcome): Promise<void> {
+  private async markUsed(key: VerifiableKey, now: number, reservation: Reservation): Promise<void> {
     try {
       countDbQuery(this.deps.metrics, 'first_use');
       await markFirstUse(this.deps.db.knex, key.id, now);
     } catch (err) {
-      // A 503 consumes nothing: give back what this request took.
+      // A 503 consumes nothing: give back what this request took (it got this far, so the rate limit admitted it).
       reservation.undo();
-      if (rate.allowed) await this.deps.limiter.refund(key.rateChecks, now);
+      await this.deps.limiter.refund(key.rateChecks, now);
       throw this.dbFailure(err);
     }
   }
