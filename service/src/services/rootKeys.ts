@@ -4,7 +4,7 @@ import { AuthenticationError, NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { DEFAULT_FAILED_AUTH_POLICY, ROOT_SCOPES, type Actor, type Caller, type RootKey, type RootScope, type Workspace } from '../domain/model';
 import type { PepperRing } from '../domain/pepper';
-import { generateSecret, maskSecret, parseSecret } from '../domain/secrets';
+import { fingerprint, generateSecret, maskSecret, parseSecret } from '../domain/secrets';
 import { countRootKeys, findRootKey, findRootKeyByHashes, insertRootKey, listRootKeys, markRootKeyRevoked, touchRootKey } from '../repositories/rootKeys';
 import { findWorkspaceBySlug, insertWorkspace } from '../repositories/workspaces';
 import type { Publish } from '../verify/ports';
@@ -32,7 +32,7 @@ export interface BootstrapResult {
 /** Root keys: the credentials of the management API. */
 export class RootKeyService {
   /**
-   * Authenticated root keys by digest, so a busy verifier does not look its own root key up per call.
+   * Authenticated root keys by fingerprint, so a busy verifier does not look its own root key up per call.
    * Revocation drops the entry on every instance (through `publish`); the TTL bounds anything missed.
    */
   private readonly cache: LruCache<string, RootKey>;
@@ -51,11 +51,11 @@ export class RootKeyService {
   async authenticate(secretText: string): Promise<RootKey> {
     const parsed = parseSecret(secretText);
     if (!parsed || parsed.env !== 'root') throw new AuthenticationError('root key is not valid');
-    const hashes = this.deps.peppers.candidateHashes(secretText);
-    const cached = this.cache.get(hashes[0]!);
-    const rootKey = cached ?? (await findRootKeyByHashes(this.deps.db.knex, hashes));
+    const name = fingerprint(secretText);
+    const cached = this.cache.get(name);
+    const rootKey = cached ?? (await findRootKeyByHashes(this.deps.db.knex, this.deps.peppers.candidateHashes(secretText)));
     if (!rootKey) throw new AuthenticationError('root key is not valid');
-    if (!cached) this.cache.set(hashes[0]!, rootKey);
+    if (!cached) this.cache.set(name, rootKey);
     // Recorded at most once a minute, so management reads do not each turn into a write.
     const now = this.deps.clock.now();
     if (!rootKey.lastUsedAt || now.getTime() - rootKey.lastUsedAt.getTime() >= 60_000) {

@@ -16,8 +16,8 @@ import type { Invalidation, WindowCheck } from './ports';
 /** A key as verification needs it: settings compiled once, when it enters the cache. */
 export interface VerifiableKey {
   id: string;
-  /** The secret's digest under the newest pepper, as looked up. */
-  digest: Buffer;
+  /** The secret's fingerprint (SHA-256), as looked up. */
+  fingerprint: Buffer;
   workspaceId: string;
   name: string;
   environment: Environment;
@@ -46,7 +46,7 @@ export interface DirectoryOptions {
 }
 
 /**
- * Finds keys by secret for verification, through a bounded LRU cache keyed by the secret's digest.
+ * Finds keys by secret for verification, through a bounded LRU cache keyed by the secret's fingerprint.
  * Entries are dropped precisely on invalidation (this instance's changes at once, other instances' through
  * the bus) and expire after `ttlMs` in any case. A lookup that raced an invalidation is used once but not
  * cached, so a change is never hidden behind an entry read before it.
@@ -70,25 +70,21 @@ export class KeyDirectory {
     return this.keys.size;
   }
 
-  /** The digest under the newest pepper: the cache key, and what the caller compares in constant time. */
-  digest(secret: string): string {
-    return this.deps.peppers.digest(secret).hash;
-  }
-
-  cached(digest: string): VerifiableKey | undefined {
-    return this.keys.get(digest);
+  /** The key cached under a secret's fingerprint, if any. */
+  cached(fingerprint: string): VerifiableKey | undefined {
+    return this.keys.get(fingerprint);
   }
 
   /** Looks the secret up in the database (every pepper version); null when no live secret matches. Throws on database errors. */
-  async load(secret: string, digest: string, now: number): Promise<VerifiableKey | null> {
+  async load(secret: string, fingerprint: string, now: number): Promise<VerifiableKey | null> {
     const generation = this.generation;
     countDbQuery(this.deps.metrics, 'lookup');
     const found = await findKeyBySecretHashes(this.deps.db.knex, this.deps.peppers.candidateHashes(secret), now);
     if (!found) return null;
     const workspace = await this.workspace(found.key.workspaceId);
     const policy = found.key.quotaPolicyId ? await this.policy(found.key.workspaceId, found.key.quotaPolicyId) : null;
-    const key = compile(found, Buffer.from(digest, 'hex'), workspace, policy);
-    if (generation === this.generation) this.keys.set(digest, key);
+    const key = compile(found, Buffer.from(fingerprint, 'base64'), workspace, policy);
+    if (generation === this.generation) this.keys.set(fingerprint, key);
     return key;
   }
 
@@ -143,7 +139,7 @@ export class KeyDirectory {
   }
 }
 
-function compile(found: FoundSecret, digest: Buffer, workspace: Workspace, policy: QuotaPolicy | null): VerifiableKey {
+function compile(found: FoundSecret, fingerprint: Buffer, workspace: Workspace, policy: QuotaPolicy | null): VerifiableKey {
   const { key } = found;
   const limits = effectiveLimits(key, policy);
   const plan: WindowCheck[] = [];
@@ -156,7 +152,7 @@ function compile(found: FoundSecret, digest: Buffer, workspace: Workspace, polic
     : null;
   return {
     id: key.id,
-    digest,
+    fingerprint,
     workspaceId: key.workspaceId,
     name: key.name,
     environment: key.environment,

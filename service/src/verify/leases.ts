@@ -1,3 +1,4 @@
+import { isoTime } from '../clock';
 import type { Database } from '../db/database';
 import { UnavailableError } from '../domain/errors';
 import type { Quota, QuotaWindow } from '../domain/model';
@@ -324,6 +325,6 @@ function quotaStates(lease: Lease): QuotaState[] | undefined {
     window: w.window as QuotaWindow,
     limit: w.limit,
     remaining: Math.max(0, w.limit - w.used + lease.requests),
-    resetAt: w.resetAt === null ? null : new Date(w.resetAt).toISOString(),
+    resetAt: w.resetAt === null ? null : isoTime(w.resetAt),
   }));
 }

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../clock';
+import { isoTime, type Clock } from '../clock';
 import { UnavailableError } from '../domain/errors';
-import { parseSecret } from '../domain/secrets';
+import { fingerprint, parseSecret } from '../domain/secrets';
 import { ipAllowed, normaliseIp, permitted, type VerifyCode, type VerifyRequest, type VerifyResult } from '../domain/verification';
 import { markFirstUse } from '../repositories/verification';
 import type { Database } from '../db/database';
@@ -25,7 +25,7 @@ export interface VerifierDeps {
 }
 
 /** Compared against when no key matched, so an unknown key and a wrong one take the same path. */
-const NO_DIGEST = Buffer.alloc(32);
+const NO_FINGERPRINT = Buffer.alloc(32);
 
 interface Decision {
   result: VerifyResult;
@@ -108,7 +108,7 @@ export class Verifier {
         ...identity(key),
         scopes: key.scopes,
         metadata: key.metadata,
-        expiresAt: key.expiresAt === null ? null : new Date(key.expiresAt).toISOString(),
+        expiresAt: key.expiresAt === null ? null : isoTime(key.expiresAt),
         ratelimit: rateState(rate),
         ...limitsOf(reserved.reservation),
       },
@@ -117,21 +117,21 @@ export class Verifier {
     };
   }
 
-  /** The key the secret belongs to: checksum first (no lookup for garbage), then the cache, then the database. */
+  /** The key the secret belongs to: checksum first (no lookup for garbage), then the cache by fingerprint, then the database. */
   private async find(secret: string, now: number): Promise<VerifiableKey | null> {
     const parsed = parseSecret(secret);
     if (!parsed || parsed.env === 'root') return null;
     const { directory } = this.deps;
-    const digest = directory.digest(secret);
-    let key = directory.cached(digest) ?? null;
+    const name = fingerprint(secret);
+    let key = directory.cached(name) ?? null;
     if (!key) {
       try {
-        key = await directory.load(secret, digest, now);
+        key = await directory.load(secret, name, now);
       } catch (err) {
         throw this.dbFailure(err);
       }
     }
-    const match = timingSafeEqual(Buffer.from(digest, 'hex'), key ? key.digest : NO_DIGEST);
+    const match = timingSafeEqual(Buffer.from(name, 'base64'), key ? key.fingerprint : NO_FINGERPRINT);
     return match ? key : null;
   }
 
@@ -191,7 +191,7 @@ function rateCode(key: VerifiableKey, rate: LimitOutcome): VerifyCode {
 /** The window that denied the request, else the key's own (the last check). */
 function rateState(rate: LimitOutcome): VerifyResult['ratelimit'] {
   const own = rate.states[rate.deniedIndex ?? rate.states.length - 1]!;
-  return { limit: own.limit, remaining: own.remaining, resetAt: new Date(own.resetAt).toISOString() };
+  return { limit: own.limit, remaining: own.remaining, resetAt: isoTime(own.resetAt) };
 }
 
 function limitsOf(reservation: Reservation): Pick<VerifyResult, 'quota' | 'credits'> {
