@@ -74,9 +74,7 @@ export async function grantLease(db: Database, request: LeaseRequest): Promise<L
 }
 
 async function grantIn(tx: Knex.Transaction, request: LeaseRequest): Promise<LeaseGrant> {
-  // The row lock that serialises grants of this key.
-  await lockForUpdate(tx('api_keys').select('id').where({ id: request.keyId }), tx);
-  const windows = await windowUsage(tx, request.keyId, request.quota, request.now);
+  const windows = await lockAndReadUsage(tx, request.keyId, request.quota, request.now);
   const roomLeft = Math.min(...windows.map((w) => w.limit - w.used));
   const exhausted = windows.find((w) => w.limit - w.used < request.requests.needed)?.window ?? null;
   const requests = windows.length === 0 ? 0 : share(roomLeft, request.requests.wanted, request.requests.needed);
@@ -105,16 +103,26 @@ async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise
   }
 }
 
-async function windowUsage(tx: Queryable, keyId: string, quota: Quota, now: number): Promise<WindowUsage[]> {
+/**
+ * Takes the key row's lock, which serialises grants of this key, and reads the usage every window covers,
+ * in one statement (one round trip of the cold path fewer).
+ */
+async function lockAndReadUsage(tx: Knex.Transaction, keyId: string, quota: Quota, now: number): Promise<WindowUsage[]> {
+  const rows = (await lockForUpdate(
+    tx('api_keys as k')
+      .leftJoin('key_usage as u', (on) =>
+        on.on('u.key_id', 'k.id').andOn((covered) => covered.onVal('u.bucket_start', TOTAL_BUCKET).orOnVal('u.bucket_start', '>=', windowStartBucket('monthly', now))),
+      )
+      .select('u.bucket_start', 'u.requests')
+      .where('k.id', keyId),
+    tx,
+  )) as Array<{ bucket_start: number | string | null; requests: number | string | null }>;
   const windows = QUOTA_WINDOWS.filter((w) => quota[w] !== undefined);
-  if (windows.length === 0) return [];
-  const rows = (await tx('key_usage').select('bucket_start', 'requests').where({ key_id: keyId }).andWhere((w) =>
-    w.where('bucket_start', TOTAL_BUCKET).orWhere('bucket_start', '>=', windowStartBucket('monthly', now)),
-  )) as Array<{ bucket_start: number | string; requests: number | string }>;
   return windows.map((window) => {
     let used = 0;
     let oldest: number | null = null;
     for (const row of rows) {
+      if (row.bucket_start === null) continue;
       const bucket = Number(row.bucket_start);
       const n = Number(row.requests);
       if (window === 'total' ? bucket !== TOTAL_BUCKET : bucket === TOTAL_BUCKET || bucket < windowStartBucket(window, now)) continue;
