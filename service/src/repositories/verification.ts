@@ -52,10 +52,13 @@ export interface KeyUse {
 }
 
 const LOG_BATCH = 500;
+const USE_BATCH = 200;
 
 /**
  * Writes a batch of request logs and the usage counters they imply in one transaction, so `usageCount`
- * and the logs never disagree. Keys are updated in id order: concurrent flushes lock rows in one order.
+ * and the logs never disagree. Counters go in one statement per 200 keys (a flush after a burst of new
+ * keys is a few statements, not one per key); InnoDB locks the rows in key order, so concurrent flushes
+ * cannot deadlock.
  */
 export async function writeUsage(db: Database, logs: RequestLogEntry[], uses: Map<string, KeyUse>): Promise<void> {
   await db.transaction(async (tx) => {
@@ -73,14 +76,25 @@ export async function writeUsage(db: Database, logs: RequestLogEntry[], uses: Ma
         })),
       );
     }
-    for (const keyId of [...uses.keys()].sort()) {
-      const use = uses.get(keyId)!;
+    const keyIds = [...uses.keys()].sort();
+    for (let i = 0; i < keyIds.length; i += USE_BATCH) {
+      const batch = keyIds.slice(i, i + USE_BATCH);
+      const admitted = byKey(batch, (id) => uses.get(id)!.admitted);
+      const lastUsed = byKey(batch, (id) => uses.get(id)!.lastUsedAt);
       await tx('api_keys')
-        .where({ id: keyId })
+        .whereIn('id', batch)
         .update({
-          usage_count: tx.raw('usage_count + ?', [use.admitted]),
-          last_used_at: tx.raw('case when last_used_at is null or last_used_at < ? then ? else last_used_at end', [use.lastUsedAt, use.lastUsedAt]),
+          usage_count: tx.raw(`usage_count + ${admitted.sql}`, admitted.bindings),
+          last_used_at: tx.raw(`case when last_used_at is null or last_used_at < ${lastUsed.sql} then ${lastUsed.sql} else last_used_at end`, [
+            ...lastUsed.bindings,
+            ...lastUsed.bindings,
+          ]),
         });
     }
   });
+}
+
+/** `case id when ? then ? … end`: a per-key value inside one UPDATE. */
+function byKey(ids: string[], value: (id: string) => number): { sql: string; bindings: Array<string | number> } {
+  return { sql: `case id ${ids.map(() => 'when ? then ?').join(' ')} end`, bindings: ids.flatMap((id) => [id, value(id)]) };
 }

@@ -209,6 +209,22 @@ forEachDialect('POST /v1/verify', (dialect) => {
       expect(logs.map((l) => l.code)).to.deep.equal(['QUOTA_EXCEEDED', 'QUOTA_EXCEEDED', 'VALID', 'VALID', 'VALID']);
       expect(logs[0]).to.include({ endpoint: '/v1/push', clientIp: '10.0.0.1' });
     });
+
+    it('one flush gives each of 205 keys its own usageCount and lastUsedAt', async function () {
+      this.timeout(60_000);
+      const keys = [];
+      for (let i = 0; i < 205; i++) keys.push(await h.createKey());
+      for (const [i, k] of keys.entries()) {
+        h.clock.advance(1_000);
+        await codes(1 + (i % 3), { key: k.secret });
+      }
+      await h.app.flush();
+      const start = h.clock.now().getTime() - 205_000;
+      for (const [i, k] of keys.entries()) {
+        const read = JSON.parse((await h.inject('GET', `/v1/keys/${k.key.id}`)).payload) as Body;
+        expect(read, k.key.name).to.include({ usageCount: 1 + (i % 3), lastUsedAt: new Date(start + (i + 1) * 1_000).toISOString() });
+      }
+    });
   });
 
   describe('bad input', () => {
