@@ -25,7 +25,9 @@ export class Database {
       return new Database(
         knexFactory({
           client: 'mysql2',
-          connection: target.location,
+          // Multiple statements per query let a short transaction go out in two round trips (see
+          // readThenWrite); every statement is built with bound values, never with spliced-in text.
+          connection: { uri: target.location, multipleStatements: true } as Knex.MySql2ConnectionConfig,
           pool: {
             min: 0,
             max: 10,
@@ -67,6 +69,39 @@ export class Database {
     return config ? this.knex.transaction(work, config) : this.knex.transaction(work);
   }
 
+  /**
+   * A short transaction that reads (taking its row locks with FOR UPDATE), decides, then writes. On MySQL
+   * it costs two round trips: START TRANSACTION goes out with the reads, COMMIT with the writes. On SQLite
+   * (in-process, one writer) it is an ordinary transaction. `reads` and the writes `decide` returns are
+   * built on `this.knex` and are not run on their own.
+   */
+  async readThenWrite<T>(reads: Knex.QueryBuilder[], decide: (rows: unknown[][]) => { writes: Knex.QueryBuilder[]; result: T }): Promise<T> {
+    if (this.dialect === 'sqlite') {
+      return this.transaction(async (tx) => {
+        const rows: unknown[][] = [];
+        for (const read of reads) rows.push((await tx.raw(...native(read))) as unknown[]);
+        const { writes, result } = decide(rows);
+        for (const write of writes) await tx.raw(...native(write));
+        return result;
+      });
+    }
+    const connection: unknown = await this.knex.client.acquireConnection();
+    try {
+      const [opened] = (await this.knex.raw(...batch('start transaction', reads, null)).connection(connection)) as [unknown[]];
+      const { writes, result } = decide(opened.slice(1) as unknown[][]);
+      await this.knex.raw(...batch(null, writes, 'commit')).connection(connection);
+      return result;
+    } catch (err) {
+      await this.knex
+        .raw('rollback')
+        .connection(connection)
+        .catch(() => undefined);
+      throw err;
+    } finally {
+      await this.knex.client.releaseConnection(connection);
+    }
+  }
+
   /** Readiness: can we run a query right now? */
   async ping(): Promise<boolean> {
     try {
@@ -80,6 +115,20 @@ export class Database {
   close(): Promise<void> {
     return this.knex.destroy();
   }
+}
+
+type RawArgs = [sql: string, bindings: readonly Knex.Value[]];
+
+function native(query: Knex.QueryBuilder): RawArgs {
+  const { sql, bindings } = query.toSQL().toNative();
+  return [sql, bindings];
+}
+
+/** Statements joined into one multi-statement query, optionally opened and closed by a bare statement. */
+function batch(first: string | null, queries: Knex.QueryBuilder[], last: string | null): RawArgs {
+  const parts = queries.map(native);
+  const sql = [first, ...parts.map(([text]) => text), last].filter((text): text is string => text !== null).join(';\n');
+  return [sql, parts.flatMap(([, bindings]) => bindings)];
 }
 
 /** True for a unique or primary-key violation on either dialect. */

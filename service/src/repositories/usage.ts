@@ -67,27 +67,43 @@ function share(remaining: number, wanted: number, needed: number): number {
 /**
  * Reserves quota requests and credits for one instance, in one transaction serialised on the key's row.
  * Everything handed out is already counted as used, so instances together never admit more than the
- * limits allow; what an instance does not use it gives back with `returnLease`.
+ * limits allow; what an instance does not use it gives back with `returnLease`. On MySQL the grant is
+ * two round trips (lock and read, then write and commit): it sits on the path of a key's first answer.
  */
 export async function grantLease(db: Database, request: LeaseRequest): Promise<LeaseGrant> {
-  return retryOnDeadlock(() => db.transaction((tx) => grantIn(tx, request)));
+  const { knex } = db;
+  const reads = [lockAndReadUsage(knex, request.keyId, request.now)];
+  if (request.credits) reads.push(lockForUpdate(knex('key_credits').select('source', 'remaining', 'refilled_at').where({ key_id: request.keyId }), knex));
+  return retryOnDeadlock(() =>
+    db.readThenWrite(reads, ([usage, credits]) => planGrant(knex, request, usage as UsageRow[], (credits as CreditRow[] | undefined)?.[0])),
+  );
 }
 
-async function grantIn(tx: Knex.Transaction, request: LeaseRequest): Promise<LeaseGrant> {
-  const windows = await lockAndReadUsage(tx, request.keyId, request.quota, request.now);
+type UsageRow = { bucket_start: number | string | null; requests: number | string | null };
+type CreditRow = { source: string; remaining: number | string; refilled_at: number | string };
+
+function planGrant(knex: Knex, request: LeaseRequest, usage: UsageRow[], creditRow: CreditRow | undefined): { writes: Knex.QueryBuilder[]; result: LeaseGrant } {
+  const windows = windowUsage(usage, request.quota, request.now);
   const roomLeft = Math.min(...windows.map((w) => w.limit - w.used));
   const exhausted = windows.find((w) => w.limit - w.used < request.requests.needed)?.window ?? null;
   const requests = windows.length === 0 ? 0 : share(roomLeft, request.requests.wanted, request.requests.needed);
   const bucketStart = bucketOf(request.now);
+  const writes: Knex.QueryBuilder[] = [];
   if (requests > 0) {
-    await reserve(tx, request.keyId, bucketStart, requests);
+    writes.push(reserve(knex, request.keyId, bucketStart, requests));
     for (const w of windows) {
       w.used += requests;
       if (w.window !== 'total') w.resetAt ??= bucketStart + BUCKET_MS + QUOTA_WINDOW_SECONDS[w.window] * 1000;
     }
   }
-  const credits = request.credits ? await takeCredits(tx, request.keyId, request.credits, request.now) : null;
-  return { requests, bucketStart, windows, exhausted, credits };
+  let credits: LeaseGrant['credits'] = null;
+  if (request.credits) {
+    const taken = takeCredits(request.credits, creditRow, request.now);
+    const values = { source: taken.source, remaining: taken.remaining, refilled_at: taken.refilledAt };
+    writes.push(creditRow ? knex('key_credits').where({ key_id: request.keyId }).update(values) : knex('key_credits').insert({ key_id: request.keyId, ...values }));
+    credits = taken;
+  }
+  return { writes, result: { requests, bucketStart, windows, exhausted, credits } };
 }
 
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY']);
@@ -105,18 +121,21 @@ async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise
 
 /**
  * Takes the key row's lock, which serialises grants of this key, and reads the usage every window covers,
- * in one statement (one round trip of the cold path fewer).
+ * in one statement.
  */
-async function lockAndReadUsage(tx: Knex.Transaction, keyId: string, quota: Quota, now: number): Promise<WindowUsage[]> {
-  const rows = (await lockForUpdate(
-    tx('api_keys as k')
+function lockAndReadUsage(knex: Knex, keyId: string, now: number): Knex.QueryBuilder {
+  return lockForUpdate(
+    knex('api_keys as k')
       .leftJoin('key_usage as u', (on) =>
         on.on('u.key_id', 'k.id').andOn((covered) => covered.onVal('u.bucket_start', TOTAL_BUCKET).orOnVal('u.bucket_start', '>=', windowStartBucket('monthly', now))),
       )
       .select('u.bucket_start', 'u.requests')
       .where('k.id', keyId),
-    tx,
-  )) as Array<{ bucket_start: number | string | null; requests: number | string | null }>;
+    knex,
+  );
+}
+
+function windowUsage(rows: UsageRow[], quota: Quota, now: number): WindowUsage[] {
   const windows = QUOTA_WINDOWS.filter((w) => quota[w] !== undefined);
   return windows.map((window) => {
     let used = 0;
@@ -135,23 +154,16 @@ async function lockAndReadUsage(tx: Knex.Transaction, keyId: string, quota: Quot
 }
 
 /** Adds `requests` to the hour's bucket and to the all-time row: one statement, both dialects. */
-async function reserve(tx: Knex.Transaction, keyId: string, bucketStart: number, requests: number): Promise<void> {
-  const mysql = tx.client.config.client === 'mysql2';
-  await tx('key_usage')
+function reserve(knex: Knex, keyId: string, bucketStart: number, requests: number): Knex.QueryBuilder {
+  const mysql = knex.client.config.client === 'mysql2';
+  return knex('key_usage')
     .insert([bucketStart, TOTAL_BUCKET].map((bucket) => ({ key_id: keyId, bucket_start: bucket, requests })))
     .onConflict(['key_id', 'bucket_start'])
-    .merge({ requests: tx.raw(mysql ? 'key_usage.requests + values(requests)' : 'key_usage.requests + excluded.requests') });
+    .merge({ requests: knex.raw(mysql ? 'key_usage.requests + values(requests)' : 'key_usage.requests + excluded.requests') });
 }
 
-async function takeCredits(
-  tx: Knex.Transaction,
-  keyId: string,
-  terms: CreditTerms & { wanted: number; needed: number },
-  now: number,
-): Promise<NonNullable<LeaseGrant['credits']>> {
-  const row = (await lockForUpdate(tx('key_credits').where({ key_id: keyId }).first(), tx)) as
-    | { source: string; remaining: number | string; refilled_at: number | string }
-    | undefined;
+/** The balance after refills, and what this grant takes of it. */
+function takeCredits(terms: CreditTerms & { wanted: number; needed: number }, row: CreditRow | undefined, now: number): NonNullable<LeaseGrant['credits']> {
   let remaining: number;
   let refilledAt: number;
   if (!row || row.source !== terms.source) {
@@ -168,11 +180,7 @@ async function takeCredits(
     refilledAt += periods * refill.intervalSeconds * 1000;
   }
   const granted = share(remaining, terms.wanted, terms.needed);
-  remaining -= granted;
-  const values = { source: terms.source, remaining, refilled_at: refilledAt };
-  if (row) await tx('key_credits').where({ key_id: keyId }).update(values);
-  else await tx('key_credits').insert({ key_id: keyId, ...values });
-  return { granted, remaining, source: terms.source, refilledAt };
+  return { granted, remaining: remaining - granted, source: terms.source, refilledAt };
 }
 
 /**
