@@ -3,6 +3,7 @@
  * print "listening on <uri>" on stderr. Every child is stopped at the end, on failure and on Ctrl-C.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 3_000;
@@ -12,7 +13,22 @@ export interface Child {
   name: string;
   /** `http://127.0.0.1:PORT` */
   uri: string;
+  /** CPU time the process has used so far (user + system), in µs; null where /proc cannot tell. */
+  cpuMicros(): number | null;
   stop(): Promise<void>;
+}
+
+/** Linux reports a process's CPU time in clock ticks of 1/100 s (USER_HZ) on every common platform. */
+const TICK_MICROS = 10_000;
+
+function cpuMicrosOf(pid: number | undefined): number | null {
+  try {
+    // Fields after the command name, which may itself contain spaces and ends with ')'.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MICROS;
+  } catch {
+    return null;
+  }
 }
 
 const running = new Set<ChildProcess>();
@@ -59,7 +75,7 @@ export function startChild(name: string, args: string[], env: NodeJS.ProcessEnv)
       if (!match) return;
       settled = true;
       clearTimeout(timer);
-      resolvePromise({ name, uri: match[1]!, stop: () => stopChild(child) });
+      resolvePromise({ name, uri: match[1]!, cpuMicros: () => cpuMicrosOf(child.pid), stop: () => stopChild(child) });
     });
   });
 }

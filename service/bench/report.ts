@@ -14,6 +14,8 @@ export interface CaseReport {
   dbQueries?: { byPurpose: Record<string, number>; total: number };
   /** Every `GET /metrics` series that moved during the run. */
   metrics?: Record<string, number>;
+  /** The server process's CPU time (user + system) per response during the run, in µs. */
+  cpuMicrosPerResponse?: number | null;
   informational?: boolean;
 }
 
@@ -41,6 +43,7 @@ interface Row {
   reqPerSecVsBare: number | null;
   p99VsBare: number | null;
   dbQueriesPerRequest: number | null;
+  cpuMicrosPerResponse: number | null;
   responses: number;
   non2xx: number;
 }
@@ -71,6 +74,7 @@ function toRow(report: CaseReport, baselines: Baseline[]): Row {
     p99VsBare: baseline ? ratio(result.p99Ms, baseline.p99Ms) : null,
     dbQueriesPerRequest:
       report.dbQueries && result.responses > 0 ? Math.round((report.dbQueries.total / result.responses) * 1000) / 1000 : null,
+    cpuMicrosPerResponse: report.cpuMicrosPerResponse ?? null,
     responses: result.responses,
     non2xx: result.non2xx,
   };
@@ -85,6 +89,7 @@ const COLUMNS: Array<{ title: string; cell: (row: Row) => string }> = [
   { title: 'req/s ÷ bare', cell: (r) => r.reqPerSecVsBare?.toFixed(2) ?? '–' },
   { title: 'p99 ÷ bare p99', cell: (r) => r.p99VsBare?.toFixed(2) ?? '–' },
   { title: 'db queries/req', cell: (r) => (r.dbQueriesPerRequest === null ? '–' : String(r.dbQueriesPerRequest)) },
+  { title: 'server CPU µs/req', cell: (r) => (r.cpuMicrosPerResponse === null ? '–' : String(r.cpuMicrosPerResponse)) },
   { title: 'responses', cell: (r) => r.responses.toLocaleString('en') },
   { title: 'non-2xx', cell: (r) => String(r.non2xx) },
 ];

@@ -2,7 +2,7 @@
  * `POST /v1/verify` throughput and latency over real HTTP on loopback, against MySQL, compared with a bare
  * Hapi route measured in the same run. Seeds a fresh `keysmith_bench` database directly, starts the
  * service and the bare server as child processes, loads them with autocannon, prints a table and the
- * targets, and writes bench/results/latest.json. Bounded in time (about 4 minutes by default).
+ * targets, and writes bench/results/latest.json. Bounded in time (about 5 minutes by default).
  *
  *   npm run bench [-- --duration 8]
  *
@@ -35,13 +35,24 @@ const COLD_SERIAL_KEYS = 2_000;
 const COLD_PARALLEL_KEYS = 20_000;
 const GARBAGE_PROBE_REQUESTS = 5_000;
 
-const PAIRED_ROUNDS = 3;
+const PAIRED_ROUNDS = 5;
 
 interface Paired {
   bare: LoadResult[];
   /** Medians over the rounds of service ÷ bare. */
   throughputRatio: number;
   p99Ratio: number;
+  /** Median over the rounds of the service's CPU time per answer ÷ the bare route's; null where unknown. */
+  cpuRatio: number | null;
+}
+
+/** A run, with the server's CPU time per response: less disturbed by other tenants than req/s is. */
+async function measured(child: Child, run: () => Promise<LoadResult>): Promise<{ result: LoadResult; cpuMicrosPerResponse: number | null }> {
+  const before = child.cpuMicros();
+  const result = await run();
+  const after = child.cpuMicros();
+  const cpuMicrosPerResponse = before === null || after === null || result.responses === 0 ? null : Math.round((after - before) / result.responses);
+  return { result, cpuMicrosPerResponse };
 }
 
 function median(values: number[]): number {
@@ -95,16 +106,17 @@ class Bench {
     this.headers = { authorization: `Bearer ${workspace.rootKey}`, 'content-type': 'application/json' };
   }
 
-  async bare(bare: Child, name: string, load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>): Promise<LoadResult> {
+  async bare(bare: Child, name: string, load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>): Promise<CaseReport> {
     progress(`${name} (${load.connections} connection(s)):`);
     const run = (over: Partial<LoadOptions>): Promise<LoadResult> =>
       runLoad({ ...load, url: bare.uri, headers: this.headers, checkCodes: false, progress, ...over });
     await this.warmUp(bare, name, load, run);
-    const result = await run({});
+    const { result, cpuMicrosPerResponse } = await measured(bare, () => run({}));
     assertAnswers(name, result);
-    this.cases.push({ name, result });
+    const report: CaseReport = { name, result, cpuMicrosPerResponse };
+    this.cases.push(report);
     this.report(name, result);
-    return result;
+    return report;
   }
 
   /**
@@ -116,14 +128,16 @@ class Bench {
     const bareRuns: LoadResult[] = [];
     const throughput: number[] = [];
     const p99: number[] = [];
+    const cpu: number[] = [];
     for (let round = 1; round <= PAIRED_ROUNDS; round++) {
       const b = await this.bare(bare, `bare (round ${round})`, load);
       const s = await this.service(service, `${name} (round ${round})`, load);
-      bareRuns.push(b);
-      throughput.push(s.result.requestsPerSecond / b.requestsPerSecond);
-      p99.push(s.result.p99Ms / b.p99Ms);
+      bareRuns.push(b.result);
+      throughput.push(s.result.requestsPerSecond / b.result.requestsPerSecond);
+      p99.push(s.result.p99Ms / b.result.p99Ms);
+      if (s.cpuMicrosPerResponse && b.cpuMicrosPerResponse) cpu.push(s.cpuMicrosPerResponse / b.cpuMicrosPerResponse);
     }
-    return { bare: bareRuns, throughputRatio: median(throughput), p99Ratio: median(p99) };
+    return { bare: bareRuns, throughputRatio: median(throughput), p99Ratio: median(p99), cpuRatio: cpu.length > 0 ? median(cpu) : null };
   }
 
   /** A run against the service, with what it cost in database round trips (from `GET /metrics`). */
@@ -139,10 +153,17 @@ class Bench {
     await settle(service.uri);
     await this.warmUp(service, name, load, run);
     const before = await readMetrics(service.uri);
-    const result = await run({});
+    const { result, cpuMicrosPerResponse } = await measured(service, () => run({}));
     const delta = metricsDelta(before, await readMetrics(service.uri));
     assertAnswers(name, result);
-    const report: CaseReport = { name, result, dbQueries: dbQueries(delta), metrics: delta, informational: options.informational ?? false };
+    const report: CaseReport = {
+      name,
+      result,
+      dbQueries: dbQueries(delta),
+      metrics: delta,
+      cpuMicrosPerResponse,
+      informational: options.informational ?? false,
+    };
     this.cases.push(report);
     this.report(name, result);
     return report;
@@ -268,7 +289,7 @@ async function main(): Promise<void> {
     }
 
     const baseline = baselineOf([...small.bare, ...large.bare]);
-    const serialBaseline = baselineOf([bareSerial]);
+    const serialBaseline = baselineOf([bareSerial.result]);
     const mixLookups = mix.metrics?.[LOOKUP_SERIES] ?? 0;
     const garbageLookups = garbageOnly.metrics?.[LOOKUP_SERIES] ?? 0;
     const sizeRatio = large.throughputRatio / small.throughputRatio;
@@ -292,6 +313,14 @@ async function main(): Promise<void> {
       `mix: ${mix.result.responses.toLocaleString('en')} requests, lookup queries Δ ${mixLookups}, ` +
         `all verification DB queries ${mixQueries.total} (${(mixQueries.total / mix.result.responses).toFixed(4)} per request; ${JSON.stringify(mixQueries.byPurpose)})`,
       `answer codes in the mix: ${JSON.stringify(mix.result.codes)}`,
+      ...(
+        [
+          [SMALL_TABLE_KEYS, small],
+          [TOTAL_KEYS, large],
+        ] as const
+      )
+        .filter(([, paired]) => paired.cpuRatio !== null)
+        .map(([keys, paired]) => `server CPU per answer, hot VALID ÷ bare (median of rounds), ${keys.toLocaleString('en')} keys: ${paired.cpuRatio!.toFixed(2)}`),
     ];
     const file = publish({
       options: { durationSeconds: DURATION_S, connections: CONNECTIONS, totalKeys: TOTAL_KEYS, coldSerialKeys: COLD_SERIAL_KEYS, coldParallelKeys: COLD_PARALLEL_KEYS },
