@@ -9,6 +9,9 @@ import { toHttpError, VALIDATION_OPTIONS, validationError, type ErrorContext } f
 import { logFailure, logRequest, requestIdFor } from './requests';
 import { VERIFY_MAX_BYTES, VERIFY_PATH, VERIFY_SCOPE, VerifyPayload } from './routes/verify';
 
+/** The route's schema with the server's validation options compiled in, rather than merged on every call. */
+const Payload = VerifyPayload.prefs(VALIDATION_OPTIONS);
+
 /**
  * `POST /v1/verify` served by Node's HTTP server directly, ahead of hapi's router: the call every service
  * makes on every request of its own skips hapi's request lifecycle (most of what a call costs here) but
@@ -18,9 +21,6 @@ import { VERIFY_MAX_BYTES, VERIFY_PATH, VERIFY_SCOPE, VerifyPayload } from './ro
  * (a compressed body, a query string, a trailing slash) and for `inject()`; a test holds the two to the
  * same answers.
  */
-/** The route's schema with the server's validation options compiled in, rather than merged on every call. */
-const Payload = VerifyPayload.prefs(VALIDATION_OPTIONS);
-
 export function installVerifyLane(server: Server, app: App): void {
   const listener: NodeServer = server.listener;
   const hapi = listener.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
