@@ -86,11 +86,10 @@ export function buildApp(parts: {
   const publish = (event: Invalidation): void => shared.bus.publish(event);
   const metrics = new Metrics();
   const health = new DbHealth(db, logger);
-  const onDbFailure = (err: unknown): void => health.reportFailure(err);
   const now = (): number => clock.now().getTime();
   const directory = new KeyDirectory({ db, peppers, metrics }, { maxKeys: settings.cacheSize, ttlMs: settings.cacheTtlMs });
-  const leases = new Leases({ db, metrics, now, onDbFailure, databaseHealthy: () => health.healthy }, settings.leases);
-  const recorder = new Recorder({ db, logger, metrics, onDbFailure }, { flushMs: settings.flushMs, batch: 2000, maxBuffered: 200_000 });
+  const leases = new Leases({ db, metrics, now, health }, settings.leases);
+  const recorder = new Recorder({ db, logger, metrics, health }, { flushMs: settings.flushMs, batch: 2000, maxBuffered: 200_000 });
   const services: Services = {
     keys: new KeyService({ db, clock, peppers, publish }),
     keyReads: new KeyReadService({ db, clock }),

@@ -4,6 +4,7 @@ import { UnavailableError } from '../domain/errors';
 import type { Quota, QuotaWindow } from '../domain/model';
 import type { ExhaustedWindow, QuotaState } from '../domain/verification';
 import { bucketOf, grantLease, purgeOldBuckets, returnLease, type CreditTerms, type LeaseGrant, type LeaseReturn, type WindowUsage } from '../repositories/usage';
+import type { DbHealth } from './dbHealth';
 import { countDbQuery, type Metrics } from './metrics';
 
 /** What a key's limits need from the lease: its quotas and its credit terms. */
@@ -102,9 +103,8 @@ export class Leases {
       db: Database;
       metrics: Metrics;
       now: () => number;
-      onDbFailure: (err: unknown) => void;
-      /** While false, leases are kept rather than swept: a return would fail and lose their units. */
-      databaseHealthy: () => boolean;
+      /** Told of database failures; while it is not `healthy`, leases are kept rather than swept (a return would fail). */
+      health: Pick<DbHealth, 'healthy' | 'reportFailure'>;
     },
     private readonly options: LeaseOptions = DEFAULT_LEASE_OPTIONS,
   ) {
@@ -195,7 +195,7 @@ export class Leases {
             : null,
       });
     } catch (err) {
-      this.deps.onDbFailure(err);
+      this.deps.health.reportFailure(err);
       throw new UnavailableError('the database cannot be reached to check this key\'s quota; nothing was consumed');
     }
     if (lease.released) {
@@ -272,7 +272,7 @@ export class Leases {
       countDbQuery(this.deps.metrics, 'lease_return');
       await returnLease(this.deps.db.knex, unused);
     } catch (err) {
-      this.deps.onDbFailure(err);
+      this.deps.health.reportFailure(err);
       if (this.unreturned.length < MAX_UNRETURNED) this.unreturned.push(unused);
     }
   }
@@ -283,7 +283,7 @@ export class Leases {
   }
 
   private async sweep(): Promise<void> {
-    if (!this.deps.databaseHealthy()) return;
+    if (!this.deps.health.healthy) return;
     if (this.unreturned.length > 0) await this.retryReturns();
     const t = performance.now();
     const due = [...this.leases.values()].filter((l) => !l.pending && (t - l.usedAt > this.options.idleMs || t - l.grantedAt > this.options.maxAgeMs));

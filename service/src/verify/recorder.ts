@@ -1,6 +1,7 @@
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
 import { writeUsage, type KeyUse, type RequestLogEntry } from '../repositories/verification';
+import type { DbHealth } from './dbHealth';
 import { countDbQuery, type Metrics } from './metrics';
 
 export interface RecorderOptions {
@@ -26,7 +27,7 @@ export class Recorder {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly deps: { db: Database; logger: Logger; metrics: Metrics; onDbFailure: (err: unknown) => void },
+    private readonly deps: { db: Database; logger: Logger; metrics: Metrics; health: Pick<DbHealth, 'reportFailure'> },
     private readonly options: RecorderOptions = DEFAULT_RECORDER_OPTIONS,
   ) {
     this.timer = setInterval(() => void this.flush(), options.flushMs);
@@ -68,7 +69,7 @@ export class Recorder {
       countDbQuery(this.deps.metrics, 'flush');
       await writeUsage(this.deps.db, logs, uses);
     } catch (err) {
-      this.deps.onDbFailure(err);
+      this.deps.health.reportFailure(err);
       this.putBack(logs, uses);
     }
   }
