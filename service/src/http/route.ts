@@ -10,6 +10,8 @@ export interface ManagementRouteSpec {
   path: string;
   /** The root-key scope the call needs. */
   scope: RootScope;
+  /** The OpenAPI operationId (also the hapi route id, so hapi refuses a duplicate); the SDK's method names follow it. */
+  operationId: string;
   description: string;
   validate?: { params?: Joi.Schema; query?: Joi.Schema; payload?: Joi.Schema; headers?: Joi.Schema };
   /** Success statuses and their body schemas (null = no body); used for response checks and the OpenAPI document. */
@@ -29,6 +31,7 @@ export function managementRoute(spec: ManagementRouteSpec): ServerRoute {
     method: spec.method,
     path: spec.path,
     options: {
+      id: spec.operationId,
       auth: ROOT_KEY_STRATEGY,
       app,
       description: spec.description,

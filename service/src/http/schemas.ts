@@ -126,7 +126,7 @@ export const KeySchema = Joi.object({
 export const IssuedSecretSchema = Joi.object({
   key: KeySchema.required(),
   secret: Joi.string().required().description('the secret; shown in this response only'),
-}).label('KeyWithSecret');
+}).label('CreatedKey');
 
 export const KeyDetailsSchema = KeySchema.keys({
   effectiveLimits: Joi.object({

@@ -8,6 +8,7 @@ export function registerHealthRoutes(server: Server, db: Database): void {
       method: 'GET',
       path: '/healthz',
       options: {
+        id: 'getHealth',
         description: 'Liveness: the process answers.',
         tags: ['api'],
         response: { status: { 200: Joi.object({ status: Joi.string().valid('ok') }).label('Health') } },
@@ -18,6 +19,7 @@ export function registerHealthRoutes(server: Server, db: Database): void {
       method: 'GET',
       path: '/readyz',
       options: {
+        id: 'getReadiness',
         description: 'Readiness: the database answers. 503 when it does not.',
         tags: ['api'],
         response: { status: { 200: Joi.object({ status: Joi.string().valid('ready'), database: Joi.string() }).label('Ready') } },

@@ -16,6 +16,7 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       method: 'POST',
       path: `/v1/keys/{id}/${action}`,
       scope: 'keys:write',
+      operationId: `${action}Key`,
       description,
       validate: { params: keyIdParams, payload: Joi.object({}).allow(null) },
       responses: { 200: KeySchema },
@@ -30,6 +31,7 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       method: 'POST',
       path: '/v1/keys/{id}/rotate',
       scope: 'keys:write',
+      operationId: 'rotateKey',
       description: 'Issue a new secret for the same key id and settings. overlapSeconds keeps the old secret valid that long (default 0).',
       validate: {
         params: keyIdParams,
@@ -45,6 +47,7 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       method: 'DELETE',
       path: '/v1/keys/{id}',
       scope: 'keys:write',
+      operationId: 'deleteKey',
       description: 'Delete a key that was never used. A key with history answers 409 KEY_HAS_HISTORY: disable or revoke it instead.',
       validate: { params: keyIdParams },
       responses: { 204: null },
@@ -57,6 +60,7 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       method: 'POST',
       path: '/v1/keys/bulk',
       scope: 'keys:write',
+      operationId: 'bulkKeyAction',
       description: `Apply one action to up to ${MAX_BULK_IDS} keys; each id gets its own result.`,
       validate: {
         payload: Joi.object({
@@ -87,9 +91,10 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       method: 'GET',
       path: '/v1/keys/{id}/logs',
       scope: 'keys:read',
+      operationId: 'listKeyLogs',
       description: "A key's request logs (one per verification), newest first.",
       validate: { params: keyIdParams, query: Joi.object(pageQuery) },
-      responses: { 200: pageOf(RequestLogSchema, 'RequestLogPage') },
+      responses: { 200: pageOf(RequestLogSchema, 'RequestLogList') },
       handler: (request) => keyReads.logs(callerOf(request), request.params.id as string, request.query as { cursor?: string; limit: number }),
     }),
   ]);

@@ -50,6 +50,7 @@ export function registerVerifyRoutes(server: Server, verifier: Verifier, metrics
       method: 'POST',
       path: VERIFY_PATH,
       scope: VERIFY_SCOPE,
+      operationId: 'verifyKey',
       description:
         'Is this key good for this request? Always 200 for a well-formed call; `code` says why not. Limits are consumed only when the answer is VALID.',
       validate: { payload: VerifyPayload },
