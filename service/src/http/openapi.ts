@@ -9,20 +9,53 @@ interface RouteSettingsView {
   id?: string;
   description?: string;
   auth?: unknown;
-  app?: { requiredScope?: string };
+  app?: { requiredScope?: string; responses?: Record<string, Joi.Schema | null>; conflicts?: readonly string[] };
   validate?: { params?: Joi.Schema; query?: Joi.Schema; payload?: Joi.Schema; headers?: Joi.Schema };
   response?: { status?: Record<string, Joi.Schema> };
 }
 
-const ERROR_STATUSES: Record<string, string> = {
-  '400': 'validation failed: error.details names each field and problem',
-  '401': 'missing or unknown root key',
-  '403': 'the root key lacks the scope this call needs',
-  '404': 'no such object in this workspace',
-  '409': 'conflict with the current state (error.code says which)',
-  '412': 'If-Match named a version that is no longer current',
-  '413': 'request body too large',
-};
+interface ErrorStatus {
+  description: string;
+  headers?: Record<string, unknown>;
+}
+
+const RETRY_AFTER = { 'Retry-After': { description: 'seconds to wait before trying again', required: true, schema: { type: 'integer', minimum: 0 } } };
+
+/**
+ * The error statuses one route can answer, read from what the route declares rather than one list for
+ * all: 400 when it validates anything or takes a body, 401/429/503 when it authenticates (a root key is
+ * looked up in the database), 403 when it needs a scope, 404 when its path names an object, 409 for the
+ * conflict codes it declares, 412 when it accepts If-Match, 413/415 when it takes a body, 500 always.
+ */
+export function errorStatuses(method: string, path: string, settings: RouteSettingsView): Record<string, ErrorStatus> {
+  const validate = settings.validate ?? {};
+  const validates = [validate.params, validate.query, validate.payload, validate.headers].some((schema) => schema != null);
+  const takesBody = validate.payload != null || method === 'post' || method === 'patch' || method === 'put';
+  const authenticated = Boolean(settings.auth);
+  const conflicts = settings.app?.conflicts ?? [];
+  const statuses: Record<string, ErrorStatus | false> = {
+    '400': (takesBody || validates) && { description: 'malformed or invalid request: error.details names each field and problem' },
+    '401': authenticated && {
+      description: 'missing, malformed or unknown root key',
+      headers: { 'WWW-Authenticate': { description: 'Bearer', required: true, schema: { type: 'string' } } },
+    },
+    '403': settings.app?.requiredScope !== undefined && { description: `the root key lacks the scope ${settings.app.requiredScope}` },
+    '404': path.includes('{') && { description: 'no such object in this workspace (another workspace\'s id is unknown here too)' },
+    '409': conflicts.length > 0 && { description: `conflict with the current state; error.code is one of ${conflicts.join(', ')}` },
+    '412': acceptsHeader(validate.headers, 'if-match') && { description: 'If-Match named a version that is no longer current' },
+    '413': takesBody && { description: 'request body larger than this route accepts' },
+    '415': takesBody && { description: 'request body not sent as Content-Type: application/json' },
+    '429': authenticated && { description: 'too many requests or connections; retry after Retry-After seconds', headers: RETRY_AFTER },
+    '500': { description: 'internal error; quote error.requestId when reporting it' },
+    '503': authenticated && { description: 'the database cannot be reached in time; nothing was changed or consumed', headers: RETRY_AFTER },
+  };
+  return Object.fromEntries(Object.entries(statuses).filter((entry): entry is [string, ErrorStatus] => entry[1] !== false));
+}
+
+function acceptsHeader(schema: Joi.Schema | undefined, name: string): boolean {
+  const keys = (schema?.describe() as { keys?: Record<string, unknown> } | undefined)?.keys ?? {};
+  return name in keys;
+}
 
 /**
  * The OpenAPI 3 document, generated from the routes' own Joi schemas: what is validated is what is
@@ -53,18 +86,16 @@ export function buildOpenApi(server: Server, info: { title: string; version: str
       operation.requestBody = { required, content: { 'application/json': { schema: toSchema(settings.validate.payload) } } };
     }
     const responses = operation.responses as Record<string, unknown>;
-    const successes = (settings.app as { responses?: Record<string, unknown> } | undefined)?.responses ?? settings.response?.status ?? {};
+    const successes = settings.app?.responses ?? settings.response?.status ?? {};
     for (const [status, schema] of Object.entries(successes)) {
       responses[status] = schema
-        ? { description: 'success', content: { 'application/json': { schema: toSchema(schema as Joi.Schema) } } }
+        ? { description: Number(status) < 300 ? 'success' : 'failure, as the summary says', content: { 'application/json': { schema: toSchema(schema) } } }
         : { description: 'success, no body' };
     }
-    if (settings.auth) {
-      operation.security = [{ rootKey: settings.app?.requiredScope ? [settings.app.requiredScope] : [] }];
-      for (const [status, description] of Object.entries(ERROR_STATUSES)) {
-        responses[status] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-      }
+    for (const [status, { description, headers }] of Object.entries(errorStatuses(route.method, route.path, settings))) {
+      responses[status] ??= { description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
+    if (settings.auth) operation.security = [{ rootKey: settings.app?.requiredScope ? [settings.app.requiredScope] : [] }];
     (paths[route.path] ??= {})[route.method] = operation;
   }
   return {
@@ -115,6 +146,8 @@ function componentsOf(schema: JsonSchema, components: Record<string, JsonSchema>
     if (Array.isArray(value)) return value.map(walk);
     if (value === null || typeof value !== 'object') return value;
     const { [COMPONENT]: name, ...rest } = Object.fromEntries(Object.entries(value).map(([key, child]) => [key, walk(child)])) as JsonSchema;
+    // joi-to-json writes Joi.string().ip() as oneOf [{format: ipv4}, {format: ipv6}]: typeless members, `unknown` to generators.
+    if (typeof rest.type === 'string' && Array.isArray(rest.oneOf)) rest.oneOf = rest.oneOf.map((member: JsonSchema) => ({ type: rest.type, ...member }));
     if (typeof name !== 'string') return rest;
     const { nullable, ...body } = rest;
     const existing = components[name];

@@ -1,5 +1,6 @@
 import type { Lifecycle, ResponseToolkit, ServerRoute } from '@hapi/hapi';
 import type Joi from 'joi';
+import type { ConflictCode } from '../domain/errors';
 import type { RootScope } from '../domain/model';
 import { ROOT_KEY_STRATEGY, type RouteApp } from './auth';
 
@@ -16,6 +17,8 @@ export interface ManagementRouteSpec {
   validate?: { params?: Joi.Schema; query?: Joi.Schema; payload?: Joi.Schema; headers?: Joi.Schema };
   /** Success statuses and their body schemas (null = no body); used for response checks and the OpenAPI document. */
   responses: Record<number, Joi.Schema | null>;
+  /** The conflict codes this call can answer 409 with (documented; none = no 409). */
+  conflicts?: ConflictCode[];
   maxBytes?: number;
   handler: Lifecycle.Method;
 }
@@ -26,7 +29,11 @@ export function managementRoute(spec: ManagementRouteSpec): ServerRoute {
   const status = Object.fromEntries(
     Object.entries(spec.responses).filter((entry): entry is [string, Joi.Schema] => entry[1] !== null),
   );
-  const app: RouteApp & { responses: ManagementRouteSpec['responses'] } = { requiredScope: spec.scope, responses: spec.responses };
+  const app: RouteApp & Pick<ManagementRouteSpec, 'responses' | 'conflicts'> = {
+    requiredScope: spec.scope,
+    responses: spec.responses,
+    ...(spec.conflicts ? { conflicts: spec.conflicts } : {}),
+  };
   return {
     method: spec.method,
     path: spec.path,

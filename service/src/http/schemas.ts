@@ -14,7 +14,7 @@ export const ErrorSchema = Joi.object({
     code: Joi.string().required(),
     message: Joi.string().required(),
     requestId: Joi.string().required(),
-    details: Joi.array().items(Joi.object({ field: Joi.string(), message: Joi.string() })),
+    details: Joi.array().items(Joi.object({ field: Joi.string().required(), message: Joi.string().required() })),
   }).required(),
 }).label('Error');
 

@@ -2,6 +2,11 @@ import type { Server } from '@hapi/hapi';
 import Joi from 'joi';
 import type { Database } from '../../db/database';
 
+const Ready = Joi.object({
+  status: Joi.string().valid('ready', 'unavailable').required(),
+  database: Joi.string().valid('sqlite', 'mysql').required(),
+}).label('Ready');
+
 export function registerHealthRoutes(server: Server, db: Database): void {
   server.route([
     {
@@ -11,7 +16,7 @@ export function registerHealthRoutes(server: Server, db: Database): void {
         id: 'getHealth',
         description: 'Liveness: the process answers.',
         tags: ['api'],
-        response: { status: { 200: Joi.object({ status: Joi.string().valid('ok') }).label('Health') } },
+        response: { status: { 200: Joi.object({ status: Joi.string().valid('ok').required() }).label('Health') } },
       },
       handler: () => ({ status: 'ok' }),
     },
@@ -22,7 +27,7 @@ export function registerHealthRoutes(server: Server, db: Database): void {
         id: 'getReadiness',
         description: 'Readiness: the database answers. 503 when it does not.',
         tags: ['api'],
-        response: { status: { 200: Joi.object({ status: Joi.string().valid('ready'), database: Joi.string() }).label('Ready') } },
+        response: { status: { 200: Ready, 503: Ready } },
       },
       handler: async (_request, h) =>
         (await db.ping())

@@ -1,6 +1,7 @@
 import type { Server } from '@hapi/hapi';
 import Joi from 'joi';
 import type { Services } from '../../app';
+import type { ConflictCode } from '../../domain/errors';
 import type { BulkAction } from '../../services/keys';
 import { callerOf } from '../auth';
 import { managementRoute, versioned } from '../route';
@@ -11,7 +12,7 @@ const MAX_BULK_IDS = 100;
 
 export function registerKeyActionRoutes(server: Server, services: Services): void {
   const { keys, keyReads } = services;
-  const stateChange = (action: 'disable' | 'enable' | 'revoke', description: string) =>
+  const stateChange = (action: 'disable' | 'enable' | 'revoke', description: string, conflicts: ConflictCode[]) =>
     managementRoute({
       method: 'POST',
       path: `/v1/keys/{id}/${action}`,
@@ -20,13 +21,14 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       description,
       validate: { params: keyIdParams, payload: Joi.object({}).allow(null) },
       responses: { 200: KeySchema },
+      ...(conflicts.length > 0 ? { conflicts } : {}),
       handler: async (request, h) => versioned(h, await keys[action](callerOf(request), request.params.id as string)),
     });
 
   server.route([
-    stateChange('disable', 'Stop a key, reversibly: verification answers DISABLED until it is enabled.'),
-    stateChange('enable', 'Re-enable a disabled key (counts against maxActiveKeys).'),
-    stateChange('revoke', 'Stop a key for good: it can be neither enabled nor rotated again.'),
+    stateChange('disable', 'Stop a key, reversibly: verification answers DISABLED until it is enabled.', ['KEY_REVOKED']),
+    stateChange('enable', 'Re-enable a disabled key (counts against maxActiveKeys).', ['KEY_REVOKED', 'MAX_ACTIVE_KEYS']),
+    stateChange('revoke', 'Stop a key for good: it can be neither enabled nor rotated again.', []),
     managementRoute({
       method: 'POST',
       path: '/v1/keys/{id}/rotate',
@@ -38,6 +40,7 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
         payload: RotatePayload,
       },
       responses: { 200: Joi.object({ key: KeySchema.required(), secret: Joi.string().required() }).label('RotatedKey') },
+      conflicts: ['KEY_REVOKED'],
       handler: async (request, h) => {
         const overlapSeconds = (request.payload as { overlapSeconds?: number } | null)?.overlapSeconds ?? 0;
         return secretResponse(h, await keys.rotate(callerOf(request), request.params.id as string, overlapSeconds), 200);
@@ -51,6 +54,7 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       description: 'Delete a key that was never used. A key with history answers 409 KEY_HAS_HISTORY: disable or revoke it instead.',
       validate: { params: keyIdParams },
       responses: { 204: null },
+      conflicts: ['KEY_HAS_HISTORY'],
       handler: async (request, h) => {
         await keys.delete(callerOf(request), request.params.id as string);
         return h.response().code(204);

@@ -42,6 +42,7 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
         headers: Joi.object({ 'idempotency-key': Joi.string().min(1).max(255).pattern(/^[\x21-\x7e]+$/) }).unknown(true),
       },
       responses: { 201: IssuedSecretSchema },
+      conflicts: ['NAME_TAKEN', 'MAX_ACTIVE_KEYS', 'IDEMPOTENCY_KEY_REUSED'],
       handler: async (request: Request, h) => {
         const idempotencyKey = headerOf(request, 'idempotency-key');
         const created = await keys.create(callerOf(request), request.payload as CreateKeyInput, idempotencyKey);
@@ -89,6 +90,7 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
         headers: ifMatchHeaders,
       },
       responses: { 200: KeySchema },
+      conflicts: ['NAME_TAKEN', 'MAX_ACTIVE_KEYS'],
       handler: async (request, h) => {
         const key = await keys.update(
           callerOf(request),

@@ -20,6 +20,7 @@ export function registerPolicyRoutes(server: Server, services: Services): void {
       description: 'Create a reusable {quota, rateLimit, credits} bundle that keys can point at.',
       validate: { payload: CreatePolicyPayload },
       responses: { 201: PolicySchema },
+      conflicts: ['NAME_TAKEN'],
       handler: async (request, h) => {
         const policy = await policies.create(callerOf(request), request.payload as CreatePolicyInput);
         return versioned(h, policy, policy, 201).location(`/v1/quota-policies/${policy.id}`);
@@ -56,6 +57,7 @@ export function registerPolicyRoutes(server: Server, services: Services): void {
       description: 'Edit a quota policy; every key pointing at it follows. If-Match as for keys.',
       validate: { params, payload: UpdatePolicyPayload, headers: ifMatchHeaders },
       responses: { 200: PolicySchema },
+      conflicts: ['NAME_TAKEN'],
       handler: async (request, h) => {
         const policy = await policies.update(
           callerOf(request),
@@ -74,6 +76,7 @@ export function registerPolicyRoutes(server: Server, services: Services): void {
       description: 'Delete a quota policy no key points at (else 409 POLICY_IN_USE).',
       validate: { params },
       responses: { 204: null },
+      conflicts: ['POLICY_IN_USE'],
       handler: async (request, h) => {
         await policies.delete(callerOf(request), request.params.id as string);
         return h.response().code(204);
