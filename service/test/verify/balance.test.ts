@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { DEFAULT_LEASE_OPTIONS } from '../../src/verify/leases';
 import { forEachDialect } from '../helpers/databases';
 import { Harness, json } from '../helpers/harness';
 
@@ -7,6 +8,7 @@ type Tally = Record<string, number>;
 
 /** Rate limits high enough that only the balance can deny. */
 const UNLIMITED_RATE = { limit: 1_000_000, windowSeconds: 60 };
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 forEachDialect('The workspace credit balance', (dialect) => {
   let h: Harness;
@@ -176,6 +178,29 @@ forEachDialect('The workspace credit balance', (dialect) => {
       expect(await burst(5, [secret!])).to.deep.equal({ VALID: 3, 'QUOTA_EXCEEDED:balance': 2 });
       await setBalance(2);
       expect(await burst(5, [secret!])).to.deep.equal({ VALID: 2, 'QUOTA_EXCEEDED:balance': 3 });
+    });
+
+    it('an instance that stops taking traffic gives its lease back, so another can spend the whole balance', async () => {
+      await setBalance(100);
+      const [secret] = await keys(1);
+      // A second instance on the same database, whose leases idle out after 200 ms.
+      const other = await Harness.start(dialect, { database: h.database, verification: { leases: { ...DEFAULT_LEASE_OPTIONS, idleMs: 200 } } });
+      try {
+        const onOther = async (): Promise<string> => json(await other.inject('POST', '/v1/verify', { payload: { key: secret }, as: 'acme' })).code;
+        expect(await onOther()).to.equal('VALID');
+        const held = 99 - (await storedBalance())!;
+        expect(held, 'the other instance holds at most an eighth of the balance').to.be.within(1, 13);
+        const first = await burst(200, [secret!]);
+        expect(first.VALID, 'admitted here before the lease came back').to.be.within(99 - held, 99);
+        await sleep(1000);
+        expect(await storedBalance(), 'the idle lease came back').to.equal(99 - first.VALID!);
+        h.clock.advance(1000); // past the 1 s for which a QUOTA_EXCEEDED is reused
+        const second = await burst(200, [secret!]);
+        expect(first.VALID! + (second.VALID ?? 0), 'the whole balance was spent here but for the one on the other instance').to.equal(99);
+      } finally {
+        await other.server.stop();
+        await other.app.shutdown();
+      }
     });
 
     it('gives unspent units back at shutdown, so the database holds exactly what is left', async () => {
