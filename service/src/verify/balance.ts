@@ -183,7 +183,9 @@ export class BalanceLeases {
     lease.generation = grant.generation;
     lease.grantedAt = performance.now();
     lease.usedAt = lease.grantedAt;
-    lease.exhausted = !lease.unlimited && lease.units < cost ? { until: now + this.options.exhaustedMs, cost } : null;
+    // Only a grant of nothing means "not enough left": a grant that replaced a stale generation's units may
+    // fall short of `cost` and is simply followed by another.
+    lease.exhausted = grant.granted === 0 ? { until: now + this.options.exhaustedMs, cost } : null;
   }
 
   /** Drops the workspace's lease (its settings or balance changed): unspent units go back. */
