@@ -203,6 +203,29 @@ forEachDialect('The workspace credit balance', (dialect) => {
       }
     });
 
+    it("answers 503 when the balance cannot be leased, consuming nothing of the key's credits", async () => {
+      await setBalance(100);
+      const [secret] = await keys(1, { credits: { remaining: 3 } });
+      const knex = h.app.db.knex;
+      await knex.raw(
+        dialect === 'sqlite'
+          ? "create trigger fault_balance before update on workspaces begin select raise(abort, 'injected'); end"
+          : "create trigger fault_balance before update on workspaces for each row signal sqlstate '45000' set message_text = 'injected'",
+      );
+      const res = await h.inject('POST', '/v1/verify', { payload: { key: secret } });
+      expect(res.statusCode, res.payload).to.equal(503);
+      expect(json(res).error.code).to.equal('UNAVAILABLE');
+      await knex.raw('drop trigger fault_balance');
+      const codes: string[] = [];
+      for (let i = 0; i < 50 && codes.filter((c) => c !== 'HTTP_503').length < 4; i++) {
+        const answer = await h.inject('POST', '/v1/verify', { payload: { key: secret } });
+        codes.push(answer.statusCode === 200 ? (json(answer).window ?? json(answer).code) : `HTTP_${answer.statusCode}`);
+        if (answer.statusCode === 503) await sleep(100);
+      }
+      expect(codes.filter((c) => c !== 'HTTP_503'), 'once the database is back: all 3 credits are still there').to.deep.equal(['VALID', 'VALID', 'VALID', 'credits']);
+      expect(await shownBalance()).to.equal(97);
+    });
+
     it('gives unspent units back at shutdown, so the database holds exactly what is left', async () => {
       await setBalance(100);
       expect(await burst(10, await keys(2))).to.deep.equal({ VALID: 10 });
