@@ -12,6 +12,7 @@ import { KeyService } from './services/keys';
 import { PolicyService } from './services/policies';
 import { RootKeyService } from './services/rootKeys';
 import { WorkspaceService } from './services/workspaces';
+import { BalanceLeases } from './verify/balance';
 import { DbHealth } from './verify/dbHealth';
 import { KeyDirectory } from './verify/directory';
 import { DEFAULT_LEASE_OPTIONS, Leases, type LeaseOptions } from './verify/leases';
@@ -89,6 +90,7 @@ export function buildApp(parts: {
   const now = (): number => clock.now().getTime();
   const directory = new KeyDirectory({ db, peppers, metrics }, { maxKeys: settings.cacheSize, ttlMs: settings.cacheTtlMs });
   const leases = new Leases({ db, metrics, now, health }, settings.leases);
+  const balances = new BalanceLeases({ db, metrics, now, health, keys: leases }, settings.leases);
   const recorder = new Recorder({ db, logger, metrics, health }, { flushMs: settings.flushMs, batch: 2000, maxBuffered: 200_000 });
   const services: Services = {
     keys: new KeyService({ db, clock, peppers, publish }),
@@ -96,12 +98,16 @@ export function buildApp(parts: {
     policies: new PolicyService({ db, clock, publish }),
     rootKeys: new RootKeyService({ db, clock, peppers, publish, cacheTtlMs: settings.cacheTtlMs }),
     audit: new AuditService({ db }),
-    workspaces: new WorkspaceService({ db, clock, publish }),
+    workspaces: new WorkspaceService({ db, clock, publish, balances }),
   };
   shared.bus.subscribe((event) => {
     directory.invalidate(event);
     if (event.kind === 'key') leases.invalidate(event.id);
-    if (event.kind === 'all') leases.invalidateAll();
+    if (event.kind === 'workspace') balances.invalidate(event.id);
+    if (event.kind === 'all') {
+      leases.invalidateAll();
+      balances.invalidateAll();
+    }
     if (event.kind === 'root_key' || event.kind === 'all') services.rootKeys.invalidate(event.kind === 'all' ? null : event.id);
   });
   metrics.gauge('keysmith_verify_cached_keys', 'Keys in this instance\'s verification cache', () => directory.size);
@@ -109,9 +115,9 @@ export function buildApp(parts: {
   metrics.gauge('keysmith_verify_buffered_logs', 'Request logs waiting to be written', () => recorder.pending);
   metrics.gauge('keysmith_redis_healthy', '1 while limits are shared through Redis', () => (shared.redisHealthy() ? 1 : 0));
   metrics.gauge('keysmith_database_healthy', '1 while verification can reach the database', () => (health.healthy ? 1 : 0));
-  const verifier = new Verifier({ db, clock, directory, leases, limiter: shared.limiter, failures: shared.failures, recorder, health, metrics });
+  const verifier = new Verifier({ db, clock, directory, leases, balances, limiter: shared.limiter, failures: shared.failures, recorder, health, metrics });
   const shutdown = async (): Promise<void> => {
-    await leases.close();
+    await Promise.all([leases.close(), balances.close()]);
     await recorder.close();
     health.stop();
     await shared.close();

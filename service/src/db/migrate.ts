@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Database } from './database';
 import * as initial from './migrations/20261123100000_initial';
 import * as verification from './migrations/20261123200000_verification';
+import * as workspaceBalance from './migrations/20261126100000_workspace_balance';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ interface Migration {
 const MIGRATIONS: Record<string, Migration> = {
   '20261123100000_initial': initial,
   '20261123200000_verification': verification,
+  '20261126100000_workspace_balance': workspaceBalance,
 };
 
 const source: Knex.MigrationSource<string> = {

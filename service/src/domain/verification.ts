@@ -1,5 +1,5 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import type { Environment, QuotaWindow } from './model';
+import { QUOTA_WINDOWS, type Environment, type QuotaWindow } from './model';
 
 /** Result codes of a verification, in the order they are checked. */
 export const VERIFY_CODES = [
@@ -17,8 +17,12 @@ export const VERIFY_CODES = [
 ] as const;
 export type VerifyCode = (typeof VERIFY_CODES)[number];
 
-/** The window a QUOTA_EXCEEDED answer names: a quota window, or the credit balance. */
-export type ExhaustedWindow = QuotaWindow | 'credits';
+/**
+ * The windows a QUOTA_EXCEEDED answer can name, in the order they are checked: the key's quota windows,
+ * its credits, then the workspace's shared credit balance.
+ */
+export const EXHAUSTED_WINDOWS = [...QUOTA_WINDOWS, 'credits', 'balance'] as const;
+export type ExhaustedWindow = (typeof EXHAUSTED_WINDOWS)[number];
 
 export interface VerifyRequest {
   key: string;

@@ -109,7 +109,7 @@ function planGrant(knex: Knex, request: LeaseRequest, usage: UsageRow[], creditR
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY']);
 
 /** A grant that lost a deadlock rolled back whole: running it again is safe. */
-async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+export async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();

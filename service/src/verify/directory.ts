@@ -35,6 +35,8 @@ export interface VerifiableKey {
   rateChecks: WindowCheck[];
   planChecks: number;
   leased: LeasedLimits;
+  /** Whether the workspace's credit balance is limited: each request's cost is also taken from it. */
+  workspaceBalance: boolean;
   failedAuth: FailedAuthPolicy;
   /** Whether this instance has already recorded the key's first use. */
   used: boolean;
@@ -173,6 +175,7 @@ function compile(found: FoundSecret, fingerprint: Buffer, workspace: Workspace, 
       quota: limits.quota,
       credits: credits && creditSource ? { source: creditSource, settings: credits } : null,
     },
+    workspaceBalance: workspace.creditBalance !== null,
     failedAuth: workspace.failedAuthPolicy,
     used: key.lastUsedAt !== null,
   };

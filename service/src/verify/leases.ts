@@ -226,6 +226,22 @@ export class Leases {
     lease.exhausted = window ? { window, until: now + this.options.exhaustedMs, cost } : null;
   }
 
+  /**
+   * What `reserve` answers when it can without waiting: a reservation when the key's lease has room, the
+   * window its last grant found full, or null when only the database can tell (then call `reserve`).
+   * Another limit checked with the key's can so take both in one step, never holding one while it waits.
+   */
+  reserveNow(limits: LeasedLimits, cost: number): ReserveOutcome | null {
+    if (!hasQuota(limits.quota) && limits.credits === null) return { ok: true, reservation: NO_LIMITS };
+    const lease = this.leases.get(limits.keyId);
+    if (!lease || lease.pending || lease.limits.signature !== limits.signature) return null;
+    const now = this.deps.now();
+    if (lease.requests > 0 && lease.bucketStart !== bucketOf(now)) return null;
+    if (lease.hasRoom(cost)) return { ok: true, reservation: this.take(lease, cost) };
+    const exhausted = lease.stillExhausted(cost, now);
+    return exhausted ? { ok: false, window: exhausted } : null;
+  }
+
   /** Drops the key's lease (its settings changed, or it was disabled): unused units go back. */
   invalidate(keyId: string): void {
     const lease = this.leases.get(keyId);

@@ -5,6 +5,7 @@ import { fingerprint, parseSecret } from '../domain/secrets';
 import { ipAllowed, normaliseIp, permitted, type VerifyCode, type VerifyRequest, type VerifyResult } from '../domain/verification';
 import { markFirstUse } from '../repositories/verification';
 import type { Database } from '../db/database';
+import type { BalanceLeases } from './balance';
 import type { DbHealth } from './dbHealth';
 import type { KeyDirectory, VerifiableKey } from './directory';
 import type { Leases, Reservation } from './leases';
@@ -17,6 +18,7 @@ export interface VerifierDeps {
   clock: Clock;
   directory: KeyDirectory;
   leases: Leases;
+  balances: BalanceLeases;
   limiter: RateLimiter;
   failures: FailureTracker;
   recorder: Recorder;
@@ -87,7 +89,10 @@ export class Verifier {
     if (!permitted({ scopes: key.scopeSet, resources: key.resources }, request)) return deny('FORBIDDEN');
 
     const cost = request.cost ?? 1;
-    const reserved = await this.deps.leases.reserve(key.leased, cost);
+    // A workspace with a credit balance: the cost is taken from it too, all-or-nothing with the key's limits.
+    const reserved = key.workspaceBalance
+      ? await this.deps.balances.reserve(key.leased, key.workspaceId, cost)
+      : await this.deps.leases.reserve(key.leased, cost);
     if (!reserved.ok) {
       const rate = await this.deps.limiter.peek(key.rateChecks, now);
       if (!rate.allowed) return deny(rateCode(key, rate), { ratelimit: rateState(rate) });
@@ -113,7 +118,7 @@ export class Verifier {
         ...limitsOf(reserved.reservation),
       },
       key,
-      creditsSpent: key.leased.credits ? cost : 0,
+      creditsSpent: key.leased.credits || key.workspaceBalance ? cost : 0,
     };
   }
 

@@ -2,7 +2,7 @@ import type { Server } from '@hapi/hapi';
 import Joi from 'joi';
 import { QUOTA_WINDOWS, ENVIRONMENTS } from '../../domain/model';
 import { MAX_SECRET_LENGTH } from '../../domain/secrets';
-import { VERIFY_CODES, type VerifyRequest } from '../../domain/verification';
+import { EXHAUSTED_WINDOWS, VERIFY_CODES, type VerifyRequest } from '../../domain/verification';
 import type { Verifier } from '../../verify/verifier';
 import type { Metrics } from '../../verify/metrics';
 import { callerOf } from '../auth';
@@ -34,7 +34,9 @@ const QuotaState = Joi.object({ window: Joi.string().valid(...QUOTA_WINDOWS).req
 const VerifyResponse = Joi.object({
   valid: Joi.boolean().required(),
   code: Joi.string().valid(...VERIFY_CODES).required(),
-  window: Joi.string().valid(...QUOTA_WINDOWS, 'credits'),
+  window: Joi.string()
+    .valid(...EXHAUSTED_WINDOWS)
+    .description("With QUOTA_EXCEEDED: the quota window, the key's `credits`, or the workspace's shared credit `balance` that has no room."),
   keyId: Joi.string(),
   name: Joi.string(),
   environment: Joi.string().valid(...ENVIRONMENTS),

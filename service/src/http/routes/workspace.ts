@@ -6,6 +6,7 @@ import { callerOf } from '../auth';
 import { managementRoute } from '../route';
 
 const limit = Joi.number().integer().min(1).max(1_000_000_000).allow(null);
+const creditBalance = Joi.number().integer().min(0).max(Number.MAX_SAFE_INTEGER).allow(null);
 
 const WorkspaceSchema = Joi.object({
   id: Joi.string().required(),
@@ -13,7 +14,9 @@ const WorkspaceSchema = Joi.object({
   name: Joi.string().required(),
   maxActiveKeys: Joi.number().integer().allow(null).required(),
   planLimits: Joi.object({ perSecond: limit.required(), perMinute: limit.required() }).required(),
-  creditBalance: Joi.number().allow(null),
+  creditBalance: creditBalance
+    .required()
+    .description('Credits left of the balance shared by all keys (each VALID verification spends its `cost`); null = unlimited.'),
   failedAuthPolicy: Joi.object({
     maxFailures: Joi.number().integer().required(),
     windowSeconds: Joi.number().integer().required(),
@@ -26,6 +29,7 @@ const UpdateWorkspacePayload = Joi.object({
   name: Joi.string().trim().min(1).max(255),
   maxActiveKeys: Joi.number().integer().min(0).max(10_000_000).allow(null),
   planLimits: Joi.object({ perSecond: limit, perMinute: limit }).min(1),
+  creditBalance: creditBalance.description('Sets the credit balance shared by all keys; null = unlimited.'),
   failedAuthPolicy: Joi.object({
     maxFailures: Joi.number().integer().min(1).max(1_000_000),
     windowSeconds: Joi.number().integer().min(1).max(86_400),
@@ -43,7 +47,7 @@ export function registerWorkspaceRoutes(server: Server, services: Services): voi
       path: '/v1/workspace',
       scope: 'keys:read',
       operationId: 'getWorkspace',
-      description: "The root key's workspace: its plan limits and failed-attempt policy.",
+      description: "The root key's workspace: its plan limits, remaining credit balance and failed-attempt policy.",
       responses: { 200: WorkspaceSchema },
       handler: (request) => workspaces.get(callerOf(request)),
     }),
@@ -53,7 +57,7 @@ export function registerWorkspaceRoutes(server: Server, services: Services): voi
       scope: 'workspaces:admin',
       operationId: 'updateWorkspace',
       description:
-        'Edit the workspace: maxActiveKeys, planLimits {perSecond, perMinute} over all its keys (null = none), failedAuthPolicy {maxFailures, windowSeconds, blockSeconds}.',
+        'Edit the workspace: maxActiveKeys, planLimits {perSecond, perMinute} over all its keys (null = none), creditBalance shared by all its keys (null = unlimited), failedAuthPolicy {maxFailures, windowSeconds, blockSeconds}.',
       validate: { payload: UpdateWorkspacePayload },
       responses: { 200: WorkspaceSchema },
       handler: (request) => workspaces.update(callerOf(request), request.payload as WorkspaceSettingsInput),
