@@ -47,6 +47,9 @@ const FRAMEWORK_CODES: Record<number, string> = {
   503: 'UNAVAILABLE',
 };
 
+/** The headers of a framework error that a client acts on, kept on the mapped answer. */
+const PASSED_HEADERS = new Set(['www-authenticate', 'retry-after', 'allow']);
+
 /** What the mapper needs to know of the request an error answers. */
 export interface ErrorContext {
   requestId: string;
@@ -81,10 +84,11 @@ export function toHttpError(err: Error, context: ErrorContext): HttpError {
   if (status >= 500) {
     return { status, headers: {}, body: { error: { code: status === 503 ? 'UNAVAILABLE' : 'INTERNAL', message: `internal error; quote request id ${requestId} when reporting it`, requestId } } };
   }
+  // Header names are case-insensitive, and Boom spells them its own way (`WWW-Authenticate`).
   const headers: Record<string, string> = {};
-  for (const name of ['www-authenticate', 'retry-after', 'allow']) {
-    const value = boom.output.headers[name] ?? boom.output.headers[name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase())];
-    if (value !== undefined) headers[name] = String(value);
+  for (const [name, value] of Object.entries(boom.output.headers)) {
+    const lower = name.toLowerCase();
+    if (value !== undefined && PASSED_HEADERS.has(lower)) headers[lower] = String(value);
   }
   return { status, headers, body: { error: { code: frameworkCode(boom, status), message: frameworkMessage(boom, status, context), requestId } } };
 }
