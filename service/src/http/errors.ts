@@ -109,18 +109,25 @@ function frameworkMessage(boom: Boom.Boom, status: number, context: ErrorContext
 /** How every input is validated: all problems at once, each message without its label. */
 export const VALIDATION_OPTIONS = { abortEarly: false, errors: { wrap: { label: false } } } as const;
 
+/** Problems a validation error lists; a body with thousands of unknown fields must not get an answer of hundreds of KB. */
+export const MAX_LISTED_PROBLEMS = 20;
+
 /**
  * Validation failures become 400 VALIDATION_FAILED with one entry per problem, each naming its field by
- * path (`quota.daily`, `ipAllowlist.1`, `query.limit`, `headers.if-match`).
+ * path (`quota.daily`, `ipAllowlist.1`, `query.limit`, `headers.if-match`): the first
+ * {@link MAX_LISTED_PROBLEMS}, with the message saying how many more there were.
  */
 export function validationError(joiError: Pick<JoiValidationError, 'details' | 'message'> | undefined, source: string): ValidationError {
-  const details: FieldProblem[] = (joiError?.details ?? []).map((d) => {
+  const found = joiError?.details ?? [];
+  const details: FieldProblem[] = found.slice(0, MAX_LISTED_PROBLEMS).map((d) => {
     const path = d.path.join('.');
     const field = source === 'payload' ? path : `${source}.${path}`;
     return { field: field || source, message: d.message };
   });
   if (details.length === 0) details.push({ field: source, message: joiError?.message ?? 'is invalid' });
-  return new ValidationError(`invalid request: ${details.map((d) => d.message).join('; ')}`, details);
+  const more = found.length - details.length;
+  const listed = details.map((d) => d.message).join('; ');
+  return new ValidationError(`invalid request: ${listed}${more > 0 ? `; and ${more} more problems` : ''}`, details);
 }
 
 /** hapi's side of it: the route's failed validation, with the source hapi names. */
