@@ -91,10 +91,22 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   });
 }
 
-/** JSON as hapi's route parses it: the same media type rule, an empty body as null, `__proto__` refused. */
+/**
+ * `type/subtype` and its parameters (RFC 9110 media-type), as hapi's payload parser (@hapi/content) reads
+ * Content-Type; its charset parameter, which may not appear twice.
+ */
+const MEDIA_TYPE = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+\/[A-Za-z0-9!#$%&'*+.^_`|~-]+)([ \t;][^\r\n]*)?$/;
+const CHARSET = /;\s*charset=(?:"[^"]+"|[^;"\s]+)/gi;
+
+/**
+ * JSON as hapi's route parses it: the same media type rule (no or an empty Content-Type is JSON; one that
+ * is not a media type is a 400; another media type a 415), an empty body as null, `__proto__` refused.
+ */
 function parseJson(raw: Buffer, contentType: string | undefined): unknown {
-  const mime = (contentType ?? 'application/json').split(';', 1)[0]!.trim().toLowerCase();
-  if (mime !== 'application/json') throw Boom.unsupportedMediaType();
+  const match = MEDIA_TYPE.exec(contentType || 'application/json');
+  if (!match) throw Boom.badRequest('Invalid content-type header');
+  if ((match[2]?.match(CHARSET)?.length ?? 0) > 1) throw Boom.badRequest('Invalid content-type header: duplicate parameter');
+  if (match[1]!.toLowerCase() !== 'application/json') throw Boom.unsupportedMediaType();
   if (raw.length === 0) return null;
   try {
     return Bourne.parse(raw.toString('utf8'), { protoAction: 'error' });

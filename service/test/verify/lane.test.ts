@@ -91,6 +91,11 @@ describe('POST /v1/verify: the lane that serves it over HTTP answers as the hapi
   call('VALID for a good key, from a key with only keys:verify', as(() => verifyOnly), () => JSON.stringify({ key: secret }));
   call('VALID with a charset in the media type, and the caller\'s request id echoed', as(acme, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'caller-id-1' }), () => JSON.stringify({ key: secret, cost: 0 }));
   call('VALID with no Content-Type at all (JSON is the default)', as(acme, {}), () => JSON.stringify({ key: secret }));
+  call('VALID with an empty Content-Type (taken as absent)', as(acme, { 'content-type': '' }), () => JSON.stringify({ key: secret }));
+  call('VALID with blanks before the media type\'s parameters', as(acme, { 'content-type': 'Application/JSON ;charset=UTF-8' }), () => JSON.stringify({ key: secret }));
+  call('400 for a Content-Type that is not a media type', as(acme, { 'content-type': 'json' }), () => JSON.stringify({ key: secret }));
+  call('400 for a list of media types', as(acme, { 'content-type': 'application/json, text/plain' }), () => JSON.stringify({ key: secret }));
+  call('400 for a charset given twice', as(acme, { 'content-type': 'application/json; charset=utf-8; charset=latin1' }), () => JSON.stringify({ key: secret }));
   call('INVALID for an unknown key', as(acme), () => JSON.stringify({ key: generateSecret('acme', 'live'), ip: '203.0.113.7' }));
   call('401 without a root key', async () => ({ 'content-type': 'application/json' }), () => JSON.stringify({ key: secret }));
   call('401 for a header that is not Bearer', async () => ({ authorization: 'Token abc', 'content-type': 'application/json' }), () => JSON.stringify({ key: secret }));
