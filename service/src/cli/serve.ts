@@ -10,7 +10,12 @@ import { createServer } from '../http/server';
  */
 export async function serve(config: Config): Promise<void> {
   const app = await openApp(config);
-  const server = await createServer(app, { host: config.host, port: config.port });
+  const server = await createServer(app, {
+    host: config.host,
+    port: config.port,
+    limits: config.connectionLimits,
+    drainTimeoutMs: config.shutdownTimeoutMs,
+  });
   try {
     await server.start();
   } catch (err) {
