@@ -189,6 +189,30 @@ describe('HTTP connections: what the listener does below the lane and the router
     });
   });
 
+  describe('stop() with requests in flight (drain timeout 300 ms)', () => {
+    it('answers those whose body arrives in time, on both paths, and closes the connections of the rest', async () => {
+      const server = await createServer(h.app, { drainTimeoutMs: 300 });
+      await server.start();
+      const port = server.info.port as number;
+      const body = JSON.stringify({ key: secret });
+      const first = (path: string): string => `${head(path, `Content-Length: ${body.length}\r\n`)}${body.slice(0, 5)}`;
+      const finishing = PATHS.map(([, path]) => rawExchange(port, [first(path), body.slice(5)], { pauseMs: 200, giveUpMs: 5000 }));
+      const stuck = PATHS.map(([, path]) => rawExchange(port, [first(path)], { giveUpMs: 5000 }));
+      await new Promise((done) => setTimeout(done, 100));
+      await server.stop({ timeout: 100 });
+      for (const seen of await Promise.all(finishing)) {
+        const answers = answersIn(seen.text);
+        expect(answers.map((a) => a.status), seen.text).to.deep.equal([200]);
+        expect(answers[0]!.headers.connection).to.equal('close');
+        expect(JSON.parse(answers[0]!.body).code).to.equal('VALID');
+      }
+      for (const seen of await Promise.all(stuck)) {
+        expect(seen.closedByServer, 'closed by the server').to.equal(true);
+        expect(seen.text, 'no answer to a body that never came').to.equal('');
+      }
+    });
+  });
+
   describe('the connection cap (2 here)', () => {
     let port: number;
     before(async () => {
