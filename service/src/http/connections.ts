@@ -27,6 +27,11 @@ export interface Lane {
 const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
+/** Node's client error for a request (or the headers of one) not received within its timeout. */
+function isTimeout(err: Error): boolean {
+  return (err as { code?: unknown }).code === 'ERR_HTTP_REQUEST_TIMEOUT';
+}
+
 /** Client errors handed to hapi, by connection, so the answer hapi makes for one says what it was. */
 const handedToHapi = new WeakMap<Socket, Error>();
 
@@ -35,7 +40,7 @@ const handedToHapi = new WeakMap<Socket, Error>();
  * received in time) means for the request being read on that connection.
  */
 export function clientErrorAsBoom(err: Error): Boom.Boom {
-  if ((err as { code?: unknown }).code === 'ERR_HTTP_REQUEST_TIMEOUT') return Boom.clientTimeout('the request was not received in full in time');
+  if (isTimeout(err)) return Boom.clientTimeout('the request was not received in full in time');
   return Boom.badRequest('the request is not valid HTTP/1.1 (the body or the next request does not parse)');
 }
 
@@ -108,11 +113,12 @@ export function installConnections(server: Server, lane: Lane, options: { drainT
     if (current && current[1].complete) {
       // The error is in what came after a request received in full: answer that request, then refuse the rest.
       ending.add(socket);
-      current[0].once('close', () => (socket.writable ? socket.end(BAD_REQUEST) : socket.destroy()));
+      const refusal = isTimeout(err) ? REQUEST_TIMEOUT : BAD_REQUEST;
+      current[0].once('close', () => (socket.writable ? socket.end(refusal) : socket.destroy()));
       return;
     }
     if (current && lane.fail(current[0], clientErrorAsBoom(err))) return;
-    if (!current && (err as { code?: unknown }).code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    if (!current && isTimeout(err)) {
       socket.write(REQUEST_TIMEOUT);
       socket.destroy();
       return;

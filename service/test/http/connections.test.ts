@@ -174,6 +174,18 @@ describe('HTTP connections: what the listener does below the lane and the router
       });
     }
 
+    for (const [name, path] of PATHS) {
+      it(`${name}: a request answered in full, then the next one's headers too slowly: the answer, then a 408`, async () => {
+        const body = JSON.stringify({ key: secret });
+        const lines = [`${head(path, `Content-Length: ${body.length}\r\n`)}${body}POST ${path} HTTP/1.1\r\n`, ...Array.from({ length: 100 }, (_, i) => `X-Slow-${i}: 1\r\n`)];
+        const seen = await rawExchange(port, lines, { pauseMs: 25, giveUpMs: 5000 });
+        expect(seen.closedByServer).to.equal(true);
+        const answers = answersIn(seen.text);
+        expect(answers.map((a) => a.status), seen.text).to.deep.equal([200, 408]);
+        expect(JSON.parse(answers[0]!.body).code).to.equal('VALID');
+      });
+    }
+
     it('a connection that sends nothing is closed with a 408', async () => {
       const seen = await rawExchange(port, [], { giveUpMs: 5000 });
       expect(seen.closedByServer).to.equal(true);
