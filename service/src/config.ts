@@ -2,6 +2,7 @@ import Joi from 'joi';
 import { resolve } from 'node:path';
 import type { DatabaseTarget } from './db/database';
 import { SLUG_PATTERN } from './domain/secrets';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/connections';
 
 /** Everything the service reads from its environment, validated once at start. */
 export interface Config {
@@ -26,6 +27,8 @@ export interface Config {
   /** Slug of the workspace created on first start of an empty embedded database. */
   bootstrapWorkspace: string;
   shutdownTimeoutMs: number;
+  /** How long a client may take to send a request's headers, and the whole request; connections open at once. */
+  connectionLimits: ConnectionLimits;
 }
 
 export class ConfigError extends Error {}
@@ -48,6 +51,14 @@ const schema = Joi.object({
   KEYSMITH_FLUSH_MS: Joi.number().integer().min(10).max(60_000).default(1000),
   KEYSMITH_BOOTSTRAP_WORKSPACE: Joi.string().pattern(SLUG_PATTERN).default('default'),
   KEYSMITH_SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).max(600_000).default(10_000),
+  KEYSMITH_REQUEST_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs),
+  KEYSMITH_HEADERS_TIMEOUT_MS: Joi.number()
+    .integer()
+    .min(100)
+    .max(Joi.ref('KEYSMITH_REQUEST_TIMEOUT_MS'))
+    .default(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs)
+    .messages({ 'number.max': 'KEYSMITH_HEADERS_TIMEOUT_MS must not be more than KEYSMITH_REQUEST_TIMEOUT_MS' }),
+  KEYSMITH_MAX_CONNECTIONS: Joi.number().integer().min(1).max(1_000_000).default(DEFAULT_CONNECTION_LIMITS.maxConnections),
 }).unknown(true);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -74,5 +85,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     flushMs: value.KEYSMITH_FLUSH_MS as number,
     bootstrapWorkspace: value.KEYSMITH_BOOTSTRAP_WORKSPACE as string,
     shutdownTimeoutMs: value.KEYSMITH_SHUTDOWN_TIMEOUT_MS as number,
+    connectionLimits: {
+      headersTimeoutMs: value.KEYSMITH_HEADERS_TIMEOUT_MS as number,
+      requestTimeoutMs: value.KEYSMITH_REQUEST_TIMEOUT_MS as number,
+      maxConnections: value.KEYSMITH_MAX_CONNECTIONS as number,
+    },
   };
 }

@@ -10,7 +10,12 @@ import { createServer } from '../http/server';
  */
 export async function serve(config: Config): Promise<void> {
   const app = await openApp(config);
-  const server = await createServer(app, { host: config.host, port: config.port });
+  const server = await createServer(app, {
+    host: config.host,
+    port: config.port,
+    limits: config.connectionLimits,
+    drainTimeoutMs: config.shutdownTimeoutMs,
+  });
   try {
     await server.start();
   } catch (err) {
@@ -32,10 +37,15 @@ export async function serve(config: Config): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/** How long connections left idle by the drain get to close once told to (a client that ignores it is cut). */
+const IDLE_CLOSE_MS = 1000;
+
 async function shutdown(app: App, server: Server, timeoutMs: number, signal: string): Promise<void> {
   app.logger.info({ signal, timeoutMs }, 'shutting down: finishing in-flight requests');
   try {
-    await server.stop({ timeout: timeoutMs });
+    // stop() first lets the requests in flight finish (for up to timeoutMs, set on the server); hapi's own
+    // timeout then only bounds how long idle connections get to close after it ends them.
+    await server.stop({ timeout: Math.min(timeoutMs, IDLE_CLOSE_MS) });
     await app.close();
     app.logger.info('stopped');
     process.exitCode = 0;

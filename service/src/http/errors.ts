@@ -47,6 +47,9 @@ const FRAMEWORK_CODES: Record<number, string> = {
   503: 'UNAVAILABLE',
 };
 
+/** The headers of a framework error that a client acts on, kept on the mapped answer. */
+const PASSED_HEADERS = new Set(['www-authenticate', 'retry-after', 'allow']);
+
 /** What the mapper needs to know of the request an error answers. */
 export interface ErrorContext {
   requestId: string;
@@ -81,10 +84,11 @@ export function toHttpError(err: Error, context: ErrorContext): HttpError {
   if (status >= 500) {
     return { status, headers: {}, body: { error: { code: status === 503 ? 'UNAVAILABLE' : 'INTERNAL', message: `internal error; quote request id ${requestId} when reporting it`, requestId } } };
   }
+  // Header names are case-insensitive, and Boom spells them its own way (`WWW-Authenticate`).
   const headers: Record<string, string> = {};
-  for (const name of ['www-authenticate', 'retry-after', 'allow']) {
-    const value = boom.output.headers[name] ?? boom.output.headers[name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase())];
-    if (value !== undefined) headers[name] = String(value);
+  for (const [name, value] of Object.entries(boom.output.headers)) {
+    const lower = name.toLowerCase();
+    if (value !== undefined && PASSED_HEADERS.has(lower)) headers[lower] = String(value);
   }
   return { status, headers, body: { error: { code: frameworkCode(boom, status), message: frameworkMessage(boom, status, context), requestId } } };
 }
@@ -105,18 +109,25 @@ function frameworkMessage(boom: Boom.Boom, status: number, context: ErrorContext
 /** How every input is validated: all problems at once, each message without its label. */
 export const VALIDATION_OPTIONS = { abortEarly: false, errors: { wrap: { label: false } } } as const;
 
+/** Problems a validation error lists; a body with thousands of unknown fields must not get an answer of hundreds of KB. */
+export const MAX_LISTED_PROBLEMS = 20;
+
 /**
  * Validation failures become 400 VALIDATION_FAILED with one entry per problem, each naming its field by
- * path (`quota.daily`, `ipAllowlist.1`, `query.limit`, `headers.if-match`).
+ * path (`quota.daily`, `ipAllowlist.1`, `query.limit`, `headers.if-match`): the first
+ * {@link MAX_LISTED_PROBLEMS}, with the message saying how many more there were.
  */
 export function validationError(joiError: Pick<JoiValidationError, 'details' | 'message'> | undefined, source: string): ValidationError {
-  const details: FieldProblem[] = (joiError?.details ?? []).map((d) => {
+  const found = joiError?.details ?? [];
+  const details: FieldProblem[] = found.slice(0, MAX_LISTED_PROBLEMS).map((d) => {
     const path = d.path.join('.');
     const field = source === 'payload' ? path : `${source}.${path}`;
     return { field: field || source, message: d.message };
   });
   if (details.length === 0) details.push({ field: source, message: joiError?.message ?? 'is invalid' });
-  return new ValidationError(`invalid request: ${details.map((d) => d.message).join('; ')}`, details);
+  const more = found.length - details.length;
+  const listed = details.map((d) => d.message).join('; ');
+  return new ValidationError(`invalid request: ${listed}${more > 0 ? `; and ${more} more problems` : ''}`, details);
 }
 
 /** hapi's side of it: the route's failed validation, with the source hapi names. */

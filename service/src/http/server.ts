@@ -13,27 +13,34 @@ import { registerKeyRoutes } from './routes/keys';
 import { registerPolicyRoutes } from './routes/policies';
 import { registerVerifyRoutes } from './routes/verify';
 import { registerWorkspaceRoutes } from './routes/workspace';
-import { installVerifyLane } from './verifyLane';
+import { clientErrorAsBoom, createListener, DEFAULT_CONNECTION_LIMITS, installConnections, takeClientError, type ConnectionLimits } from './connections';
+import { createVerifyLane } from './verifyLane';
 
 export interface ServerOptions {
   host?: string;
   port?: number;
   /** Check every response against its route's schema (tests); a mismatch becomes a 500. */
   validateResponses?: boolean;
+  /** Header and request timeouts and the connection cap (defaults: `DEFAULT_CONNECTION_LIMITS`). */
+  limits?: Partial<ConnectionLimits>;
+  /** How long `stop()` lets requests in flight finish before it closes their connections (default 5000). */
+  drainTimeoutMs?: number;
 }
 
 export const VERSION = '0.1.0';
 
 /** The Hapi server over an app's services. Not started: call `start()` (or `inject()` in tests). */
 export async function createServer(app: App, options: ServerOptions = {}): Promise<Server> {
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   const server = Hapi.server({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
+    listener: createListener(limits),
     router: { stripTrailingSlash: true },
     routes: {
       validate: { failAction: validationFailAction, options: VALIDATION_OPTIONS },
       response: { sample: options.validateResponses ? 100 : 0, failAction: 'error' },
-      payload: { maxBytes: 16 * 1024 },
+      payload: { maxBytes: 16 * 1024, timeout: limits.requestTimeoutMs },
     },
   });
 
@@ -50,8 +57,12 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
       response.header('x-request-id', requestId);
       return h.continue;
     }
-    const mapped = toHttpError(response, contextOf(request));
-    logFailure(app.logger, requestId, mapped.status, response);
+    // hapi answers a client error on its request's connection with a plain 400 that closes it: say what it was.
+    const fromClientError = response.output.statusCode === 400 && response.output.headers.connection === 'close';
+    const clientError = fromClientError ? takeClientError(request.raw.req.socket) : undefined;
+    const cause = clientError ? clientErrorAsBoom(clientError) : response;
+    const mapped = toHttpError(cause, contextOf(request));
+    logFailure(app.logger, requestId, mapped.status, cause);
     const answer = h.response(mapped.body).code(mapped.status).header('x-request-id', requestId);
     for (const [name, value] of Object.entries(mapped.headers)) answer.header(name, value);
     return answer;
@@ -85,6 +96,6 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   });
   // Unknown paths still answer in the error format, naming the path.
   server.route({ method: '*', path: '/{p*}', handler: () => { throw Boom.notFound(); } });
-  installVerifyLane(server, app);
+  installConnections(server, createVerifyLane(app), { drainTimeoutMs: options.drainTimeoutMs ?? 5000 });
   return server;
 }

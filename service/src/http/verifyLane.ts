@@ -1,10 +1,10 @@
-import type { IncomingMessage, Server as NodeServer, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Boom from '@hapi/boom';
 import Bourne from '@hapi/bourne';
-import type { Server } from '@hapi/hapi';
 import type { App } from '../app';
 import type { VerifyRequest } from '../domain/verification';
 import { authenticateBearer } from './auth';
+import type { Lane } from './connections';
 import { toHttpError, VALIDATION_OPTIONS, validationError, type ErrorContext } from './errors';
 import { logFailure, logRequest, requestIdFor } from './requests';
 import { VERIFY_MAX_BYTES, VERIFY_PATH, VERIFY_SCOPE, VerifyPayload } from './routes/verify';
@@ -17,45 +17,55 @@ const Payload = VerifyPayload.prefs(VALIDATION_OPTIONS);
  * makes on every request of its own skips hapi's request lifecycle (most of what a call costs here) but
  * none of its rules. It authenticates with the same function as the root-key scheme, validates with the
  * route's Joi schema, parses JSON as hapi does (prototype poisoning refused), answers errors through the
- * one error mapper and logs the same lines. The hapi route stays for everything the lane does not take
- * (a compressed body, a query string, a trailing slash) and for `inject()`; a test holds the two to the
- * same answers.
+ * one error mapper and logs the same lines; the listener (`connections.ts`) gives it the same timeouts,
+ * client-error handling and draining on stop as hapi's requests. The hapi route stays for everything the
+ * lane does not take (a compressed body, a query string, a trailing slash) and for `inject()`; a test
+ * holds the two to the same answers.
  */
-export function installVerifyLane(server: Server, app: App): void {
-  const listener: NodeServer = server.listener;
-  const hapi = listener.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
-  listener.removeAllListeners('request');
-  listener.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method === 'POST' && req.url === VERIFY_PATH && req.headers['content-encoding'] === undefined) void answer(app, req, res);
-    else for (const dispatch of hapi) dispatch.call(listener, req, res);
-  });
+export function createVerifyLane(app: App): Lane {
+  /** How to stop waiting for the body of each request being served. */
+  const bodies = new WeakMap<ServerResponse, BodyWait>();
+  return {
+    takes: (req) => req.method === 'POST' && req.url === VERIFY_PATH && req.headers['content-encoding'] === undefined,
+    serve: (req, res) => {
+      const body = new BodyWait();
+      bodies.set(res, body);
+      void answer(app, req, res, body);
+    },
+    fail: (res, error) => {
+      const body = bodies.get(res);
+      if (!body) return false;
+      body.fail(error);
+      return true;
+    },
+  };
 }
 
-async function answer(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer(app: App, req: IncomingMessage, res: ServerResponse, body: BodyWait): Promise<void> {
   const received = Date.now();
   const given = req.headers['x-request-id'];
   const requestId = requestIdFor(typeof given === 'string' ? given : undefined);
   let status = 200;
-  let body: unknown;
+  let result: unknown;
   const headers: Record<string, string> = {};
   try {
     const rootKey = await authenticateBearer(app.services.rootKeys, req.headers.authorization, VERIFY_SCOPE, `POST ${VERIFY_PATH}`);
-    const payload = parseJson(await readBody(req, VERIFY_MAX_BYTES), req.headers['content-type']);
+    const payload = parseJson(await body.read(req, VERIFY_MAX_BYTES), req.headers['content-type']);
     const { value, error } = Payload.validate(payload);
     if (error) throw validationError(error, 'payload');
-    body = await app.verifier.verify(rootKey.workspaceId, value as VerifyRequest);
+    result = await app.verifier.verify(rootKey.workspaceId, value as VerifyRequest);
   } catch (err) {
     if (err instanceof ClientGone) return;
     const context: ErrorContext = { requestId, method: 'POST', path: VERIFY_PATH, routePath: VERIFY_PATH, maxBytes: VERIFY_MAX_BYTES };
     const cause = err instanceof Error ? err : new Error(String(err));
     const mapped = toHttpError(cause, context);
     logFailure(app.logger, requestId, mapped.status, cause);
-    ({ status, body } = mapped);
+    ({ status, body: result } = mapped);
     Object.assign(headers, mapped.headers);
-    // An unread (refused or oversized) body must not be taken for the next request on this connection.
+    // An unread (refused, oversized or broken) body must not be taken for the next request on this connection.
     if (!req.complete) headers.connection = 'close';
   }
-  const text = JSON.stringify(body);
+  const text = JSON.stringify(result);
   res.writeHead(status, {
     ...headers,
     'content-type': 'application/json; charset=utf-8',
@@ -70,31 +80,58 @@ async function answer(app: App, req: IncomingMessage, res: ServerResponse): Prom
 /** The request went away before its body arrived: there is nobody to answer. */
 class ClientGone extends Error {}
 
-/** The body, refused with a 413 beyond `maxBytes` (at once when Content-Length says so). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.reject(Boom.entityTooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) chunks.push(chunk);
-      else {
-        req.removeAllListeners('data');
-        req.pause();
-        reject(Boom.entityTooLarge());
-      }
+/**
+ * The body, refused with a 413 beyond `maxBytes` (at once when Content-Length says so), or with the error
+ * the listener reports when the rest of it will not arrive (it does not parse, or not in time).
+ */
+class BodyWait {
+  private failure: Error | null = null;
+  private reject: ((err: Error) => void) | null = null;
+
+  fail(error: Error): void {
+    this.failure = error;
+    this.reject?.(error);
+  }
+
+  read(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.reject(Boom.entityTooLarge());
+    return new Promise((resolve, reject) => {
+      this.reject = reject;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= maxBytes) chunks.push(chunk);
+        else {
+          req.removeAllListeners('data');
+          req.pause();
+          reject(Boom.entityTooLarge());
+        }
+      });
+      req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+      req.once('aborted', () => reject(new ClientGone()));
+      req.once('error', () => reject(new ClientGone()));
     });
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.once('aborted', () => reject(new ClientGone()));
-    req.once('error', () => reject(new ClientGone()));
-  });
+  }
 }
 
-/** JSON as hapi's route parses it: the same media type rule, an empty body as null, `__proto__` refused. */
+/**
+ * `type/subtype` and its parameters (RFC 9110 media-type), as hapi's payload parser (@hapi/content) reads
+ * Content-Type; its charset parameter, which may not appear twice.
+ */
+const MEDIA_TYPE = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+\/[A-Za-z0-9!#$%&'*+.^_`|~-]+)([ \t;][^\r\n]*)?$/;
+const CHARSET = /;\s*charset=(?:"[^"]+"|[^;"\s]+)/gi;
+
+/**
+ * JSON as hapi's route parses it: the same media type rule (no or an empty Content-Type is JSON; one that
+ * is not a media type is a 400; another media type a 415), an empty body as null, `__proto__` refused.
+ */
 function parseJson(raw: Buffer, contentType: string | undefined): unknown {
-  const mime = (contentType ?? 'application/json').split(';', 1)[0]!.trim().toLowerCase();
-  if (mime !== 'application/json') throw Boom.unsupportedMediaType();
+  const match = MEDIA_TYPE.exec(contentType || 'application/json');
+  if (!match) throw Boom.badRequest('Invalid content-type header');
+  if ((match[2]?.match(CHARSET)?.length ?? 0) > 1) throw Boom.badRequest('Invalid content-type header: duplicate parameter');
+  if (match[1]!.toLowerCase() !== 'application/json') throw Boom.unsupportedMediaType();
   if (raw.length === 0) return null;
   try {
     return Bourne.parse(raw.toString('utf8'), { protoAction: 'error' });

@@ -27,6 +27,13 @@ function post(uri: string, path: string, headers: Record<string, string>, body: 
   });
 }
 
+/** A valid call with `count` fields the schema does not know. */
+function manyUnknownFields(count: number): string {
+  const body: Record<string, number | string> = { key: 'acme_live_unknown' };
+  for (let i = 0; i < count; i++) body[`f${i}`] = i;
+  return JSON.stringify(body);
+}
+
 /** The headers a client acts on; the rest (date, keep-alive) is the transport's. */
 const HEADERS = ['content-type', 'cache-control', 'www-authenticate', 'retry-after', 'x-request-id'];
 
@@ -84,6 +91,11 @@ describe('POST /v1/verify: the lane that serves it over HTTP answers as the hapi
   call('VALID for a good key, from a key with only keys:verify', as(() => verifyOnly), () => JSON.stringify({ key: secret }));
   call('VALID with a charset in the media type, and the caller\'s request id echoed', as(acme, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': 'caller-id-1' }), () => JSON.stringify({ key: secret, cost: 0 }));
   call('VALID with no Content-Type at all (JSON is the default)', as(acme, {}), () => JSON.stringify({ key: secret }));
+  call('VALID with an empty Content-Type (taken as absent)', as(acme, { 'content-type': '' }), () => JSON.stringify({ key: secret }));
+  call('VALID with blanks before the media type\'s parameters', as(acme, { 'content-type': 'Application/JSON ;charset=UTF-8' }), () => JSON.stringify({ key: secret }));
+  call('400 for a Content-Type that is not a media type', as(acme, { 'content-type': 'json' }), () => JSON.stringify({ key: secret }));
+  call('400 for a list of media types', as(acme, { 'content-type': 'application/json, text/plain' }), () => JSON.stringify({ key: secret }));
+  call('400 for a charset given twice', as(acme, { 'content-type': 'application/json; charset=utf-8; charset=latin1' }), () => JSON.stringify({ key: secret }));
   call('INVALID for an unknown key', as(acme), () => JSON.stringify({ key: generateSecret('acme', 'live'), ip: '203.0.113.7' }));
   call('401 without a root key', async () => ({ 'content-type': 'application/json' }), () => JSON.stringify({ key: secret }));
   call('401 for a header that is not Bearer', async () => ({ authorization: 'Token abc', 'content-type': 'application/json' }), () => JSON.stringify({ key: secret }));
@@ -96,6 +108,23 @@ describe('POST /v1/verify: the lane that serves it over HTTP answers as the hapi
   call('400 naming each field: unknown field, negative cost, malformed ip', as(acme), () => JSON.stringify({ key: secret, cost: -1, ip: '300.1.1.1', extra: 1 }));
   call('400 naming key for a key of 40,000 characters', as(acme), () => JSON.stringify({ key: 'k'.repeat(40_000) }));
   call('413 for a body over 64 KiB', as(acme), () => JSON.stringify({ key: 'k'.repeat(70_000) }));
+
+  call('400 listing the first 20 of 5,000 unknown fields and counting the rest', as(acme), () => manyUnknownFields(5000));
+
+  it('caps the problems a validation error lists, on the lane and through hapi\'s router alike', async () => {
+    const sent = await as(acme)();
+    for (const path of ['/v1/verify', '/v1/verify?x=1']) {
+      const text = manyUnknownFields(5000);
+      expect(text.length, 'body size').to.be.greaterThan(45_000);
+      const answer = await post(uri, path, sent, text);
+      expect(answer.status, path).to.equal(400);
+      expect(answer.body.error.code).to.equal('VALIDATION_FAILED');
+      expect(answer.body.error.details, path).to.have.length(20);
+      expect(answer.body.error.details[0]).to.deep.equal({ field: 'f0', message: 'f0 is not allowed' });
+      expect(answer.body.error.message).to.match(/; and 4980 more problems$/);
+      expect(Number(answer.headers['content-length']), 'answer size').to.be.lessThan(4000);
+    }
+  });
 
   it('leaves what it does not take to hapi: other methods, paths and query strings', async () => {
     const sent = await as(acme)();
