@@ -127,7 +127,7 @@ export function validationError(joiError: Pick<JoiValidationError, 'details' | '
   if (details.length === 0) details.push({ field: source, message: joiError?.message ?? 'is invalid' });
   const more = found.length - details.length;
   const listed = details.map((d) => d.message).join('; ');
-  return new ValidationError(`invalid request: ${listed}${more > 0 ? `; and ${more} more problems` : ''}`, details);
+  return new ValidationError(`invalid request: ${listed}${more > 0 ? `; and ${more} more problem${more === 1 ? '' : 's'}` : ''}`, details);
 }
 
 /** hapi's side of it: the route's failed validation, with the source hapi names. */

@@ -240,7 +240,9 @@ function expectRejection(res: ServerInjectResponse, status: number, code: string
   }
   if (fields) {
     const named = error.details!.map((d) => d.field);
-    for (const path of fields) {
+    // A capped list names the first problems only; the message counts the rest.
+    const capped = / and \d+ more problems?$/.test(error.message);
+    for (const path of capped ? [] : fields) {
       expect(named.some((f) => related(f, path)), `${ctx}\nexpected details to name ${path}`).to.equal(true);
     }
     for (const f of named) {
