@@ -34,7 +34,8 @@ export class Page<T> implements AsyncIterable<T> {
 
   /** Every item of this page and the pages after it, fetching each page when the previous one is used up. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (let page: Page<T> | null = this; page; page = await page.getNextPage()) yield* page.items;
+    yield* this.items;
+    for (let page = await this.getNextPage(); page; page = await page.getNextPage()) yield* page.items;
   }
 }
 
