@@ -112,9 +112,11 @@ export class Transport {
       const outcome = await this.schedule(() => this.attempt(request, headers, options));
       if (outcome.kind === 'answer') return outcome.response as ApiResponse<T>;
       const { error, retryable, retryAfterMs } = outcome;
-      if (error instanceof RateLimitError && retryAfterMs !== undefined) this.pauseFor(retryAfterMs);
+      const waitable = retryAfterMs === undefined || retryAfterMs <= MAX_RETRY_AFTER_MS;
+      // A longer Retry-After is not waited out here, nor imposed on the client's other calls: each gets its own answer.
+      if (error instanceof RateLimitError && retryAfterMs !== undefined && waitable) this.pauseFor(retryAfterMs);
       const allowed = retryable === 'safe' ? request.retry === 'safe' : retryable === 'uncounted';
-      if (!allowed || attempt >= maxRetries || (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS)) throw error;
+      if (!allowed || attempt >= maxRetries || !waitable) throw error;
       await this.waitOrAbort(retryAfterMs ?? this.backoffMs(attempt), options.signal);
     }
   }
