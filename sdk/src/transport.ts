@@ -30,6 +30,7 @@ export type RetryPolicy = 'safe' | 'uncounted';
 
 /** One call of the HTTP API, as the resources describe it to the transport. */
 export interface ApiRequest {
+  /** The HTTP method. */
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** The path below the base URL, e.g. `/v1/keys/key_123`; segments already encoded. */
   path: string;
@@ -37,6 +38,7 @@ export interface ApiRequest {
   query?: Record<string, string | number | boolean | readonly string[] | null | undefined> | undefined;
   /** The JSON body, if any. */
   body?: unknown;
+  /** Which failures this call may be retried after. */
   retry: RetryPolicy;
   /** Send an `Idempotency-Key` (the caller's, or one generated for this call) with every attempt. */
   idempotent?: boolean;
@@ -44,21 +46,33 @@ export interface ApiRequest {
 
 /** A successful answer. */
 export interface ApiResponse<T> {
+  /** The 2xx status. */
   status: number;
+  /** The answer's headers, names in lower case. */
   headers: Record<string, string>;
+  /** The parsed JSON body; undefined for an empty one (204). */
   body: T;
 }
 
 /** What the transport needs; `Keysmith` fills it from its options. */
 export interface TransportSettings {
+  /** The service's base URL; a trailing slash is ignored. */
   baseUrl: string;
+  /** Sent as `Authorization: Bearer …`. */
   rootKey: string;
+  /** Per attempt, unless a call says otherwise. */
   timeoutMs: number;
+  /** Per call, unless a call says otherwise. */
   maxRetries: number;
+  /** The fetch every attempt uses. */
   fetch: typeof fetch;
+  /** With `requestsPerSecond`, whether a limiter exists at all (see `Transport`). */
   maxConcurrent?: number | undefined;
+  /** Attempt starts per second, spaced evenly. */
   requestsPerSecond?: number | undefined;
+  /** Waits before a retry and during a 429 pause. */
   sleep: (ms: number) => Promise<void>;
+  /** The jitter's source, in [0, 1). */
   random: () => number;
 }
 
