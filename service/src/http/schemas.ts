@@ -14,7 +14,7 @@ export const ErrorSchema = Joi.object({
     code: Joi.string().required(),
     message: Joi.string().required(),
     requestId: Joi.string().required(),
-    details: Joi.array().items(Joi.object({ field: Joi.string(), message: Joi.string() })),
+    details: Joi.array().items(Joi.object({ field: Joi.string().required(), message: Joi.string().required() })),
   }).required(),
 }).label('Error');
 
@@ -126,7 +126,7 @@ export const KeySchema = Joi.object({
 export const IssuedSecretSchema = Joi.object({
   key: KeySchema.required(),
   secret: Joi.string().required().description('the secret; shown in this response only'),
-}).label('KeyWithSecret');
+}).label('CreatedKey');
 
 export const KeyDetailsSchema = KeySchema.keys({
   effectiveLimits: Joi.object({

@@ -11,9 +11,10 @@ export function registerAuditRoutes(server: Server, services: Services): void {
       method: 'GET',
       path: '/v1/audit-events',
       scope: 'keys:read',
+      operationId: 'listAuditEvents',
       description: 'Lifecycle changes (who, what, when, before/after without secrets), newest first.',
       validate: { query: Joi.object({ keyId: idParam('key').optional(), ...pageQuery }) },
-      responses: { 200: pageOf(AuditEventSchema, 'AuditEventPage') },
+      responses: { 200: pageOf(AuditEventSchema, 'AuditEventList') },
       handler: (request) => services.audit.list(callerOf(request), request.query as { keyId?: string; cursor?: string; limit: number }),
     }),
   );

@@ -1,6 +1,7 @@
 import type { Server } from '@hapi/hapi';
 import Joi from 'joi';
 import type { Services } from '../../app';
+import type { ConflictCode } from '../../domain/errors';
 import type { BulkAction } from '../../services/keys';
 import { callerOf } from '../auth';
 import { managementRoute, versioned } from '../route';
@@ -11,31 +12,35 @@ const MAX_BULK_IDS = 100;
 
 export function registerKeyActionRoutes(server: Server, services: Services): void {
   const { keys, keyReads } = services;
-  const stateChange = (action: 'disable' | 'enable' | 'revoke', description: string) =>
+  const stateChange = (action: 'disable' | 'enable' | 'revoke', description: string, conflicts: ConflictCode[]) =>
     managementRoute({
       method: 'POST',
       path: `/v1/keys/{id}/${action}`,
       scope: 'keys:write',
+      operationId: `${action}Key`,
       description,
       validate: { params: keyIdParams, payload: Joi.object({}).allow(null) },
       responses: { 200: KeySchema },
+      ...(conflicts.length > 0 ? { conflicts } : {}),
       handler: async (request, h) => versioned(h, await keys[action](callerOf(request), request.params.id as string)),
     });
 
   server.route([
-    stateChange('disable', 'Stop a key, reversibly: verification answers DISABLED until it is enabled.'),
-    stateChange('enable', 'Re-enable a disabled key (counts against maxActiveKeys).'),
-    stateChange('revoke', 'Stop a key for good: it can be neither enabled nor rotated again.'),
+    stateChange('disable', 'Stop a key, reversibly: verification answers DISABLED until it is enabled.', ['KEY_REVOKED']),
+    stateChange('enable', 'Re-enable a disabled key (counts against maxActiveKeys).', ['KEY_REVOKED', 'MAX_ACTIVE_KEYS']),
+    stateChange('revoke', 'Stop a key for good: it can be neither enabled nor rotated again.', []),
     managementRoute({
       method: 'POST',
       path: '/v1/keys/{id}/rotate',
       scope: 'keys:write',
+      operationId: 'rotateKey',
       description: 'Issue a new secret for the same key id and settings. overlapSeconds keeps the old secret valid that long (default 0).',
       validate: {
         params: keyIdParams,
         payload: RotatePayload,
       },
       responses: { 200: Joi.object({ key: KeySchema.required(), secret: Joi.string().required() }).label('RotatedKey') },
+      conflicts: ['KEY_REVOKED'],
       handler: async (request, h) => {
         const overlapSeconds = (request.payload as { overlapSeconds?: number } | null)?.overlapSeconds ?? 0;
         return secretResponse(h, await keys.rotate(callerOf(request), request.params.id as string, overlapSeconds), 200);
@@ -45,9 +50,11 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       method: 'DELETE',
       path: '/v1/keys/{id}',
       scope: 'keys:write',
+      operationId: 'deleteKey',
       description: 'Delete a key that was never used. A key with history answers 409 KEY_HAS_HISTORY: disable or revoke it instead.',
       validate: { params: keyIdParams },
       responses: { 204: null },
+      conflicts: ['KEY_HAS_HISTORY'],
       handler: async (request, h) => {
         await keys.delete(callerOf(request), request.params.id as string);
         return h.response().code(204);
@@ -57,6 +64,7 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       method: 'POST',
       path: '/v1/keys/bulk',
       scope: 'keys:write',
+      operationId: 'bulkKeyAction',
       description: `Apply one action to up to ${MAX_BULK_IDS} keys; each id gets its own result.`,
       validate: {
         payload: Joi.object({
@@ -87,9 +95,10 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       method: 'GET',
       path: '/v1/keys/{id}/logs',
       scope: 'keys:read',
+      operationId: 'listKeyLogs',
       description: "A key's request logs (one per verification), newest first.",
       validate: { params: keyIdParams, query: Joi.object(pageQuery) },
-      responses: { 200: pageOf(RequestLogSchema, 'RequestLogPage') },
+      responses: { 200: pageOf(RequestLogSchema, 'RequestLogList') },
       handler: (request) => keyReads.logs(callerOf(request), request.params.id as string, request.query as { cursor?: string; limit: number }),
     }),
   ]);

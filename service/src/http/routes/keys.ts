@@ -35,12 +35,14 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
       method: 'POST',
       path: '/v1/keys',
       scope: 'keys:write',
+      operationId: 'createKey',
       description: 'Create a key. The secret is in this response only. Idempotency-Key: the same key and body within 24 h return the same key.',
       validate: {
         payload: createKeyPayload(clock),
         headers: Joi.object({ 'idempotency-key': Joi.string().min(1).max(255).pattern(/^[\x21-\x7e]+$/) }).unknown(true),
       },
       responses: { 201: IssuedSecretSchema },
+      conflicts: ['NAME_TAKEN', 'MAX_ACTIVE_KEYS', 'IDEMPOTENCY_KEY_REUSED'],
       handler: async (request: Request, h) => {
         const idempotencyKey = headerOf(request, 'idempotency-key');
         const created = await keys.create(callerOf(request), request.payload as CreateKeyInput, idempotencyKey);
@@ -52,11 +54,12 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
       method: 'GET',
       path: '/v1/keys',
       scope: 'keys:read',
+      operationId: 'listKeys',
       description: 'List keys, newest first. Filters combine with AND; follow nextCursor for the next page.',
       validate: {
         query: Joi.object({ ...keyListFilters, ...pageQuery }),
       },
-      responses: { 200: pageOf(KeySchema, 'KeyPage') },
+      responses: { 200: pageOf(KeySchema, 'KeyList') },
       handler: (request: Request) => {
         const query = request.query as { q?: string; status?: KeyStatusFilter; environment?: ApiKey['environment']; tag?: string; group?: string; cursor?: string; limit: number };
         return keyReads.list(callerOf(request), query);
@@ -66,6 +69,7 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
       method: 'GET',
       path: '/v1/keys/{id}',
       scope: 'keys:read',
+      operationId: 'getKey',
       description: 'One key, with the limits in force and its usage and remaining quota per window.',
       validate: { params: keyIdParams },
       responses: { 200: KeyDetailsSchema },
@@ -78,6 +82,7 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
       method: 'PATCH',
       path: '/v1/keys/{id}',
       scope: 'keys:write',
+      operationId: 'updateKey',
       description: 'Edit a key. Send If-Match with the version you read to be refused (412) if it changed since; null clears a field.',
       validate: {
         params: keyIdParams,
@@ -85,6 +90,7 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
         headers: ifMatchHeaders,
       },
       responses: { 200: KeySchema },
+      conflicts: ['NAME_TAKEN', 'MAX_ACTIVE_KEYS'],
       handler: async (request, h) => {
         const key = await keys.update(
           callerOf(request),

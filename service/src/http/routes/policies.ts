@@ -16,9 +16,11 @@ export function registerPolicyRoutes(server: Server, services: Services): void {
       method: 'POST',
       path: '/v1/quota-policies',
       scope: 'policies:write',
+      operationId: 'createQuotaPolicy',
       description: 'Create a reusable {quota, rateLimit, credits} bundle that keys can point at.',
       validate: { payload: CreatePolicyPayload },
       responses: { 201: PolicySchema },
+      conflicts: ['NAME_TAKEN'],
       handler: async (request, h) => {
         const policy = await policies.create(callerOf(request), request.payload as CreatePolicyInput);
         return versioned(h, policy, policy, 201).location(`/v1/quota-policies/${policy.id}`);
@@ -28,15 +30,17 @@ export function registerPolicyRoutes(server: Server, services: Services): void {
       method: 'GET',
       path: '/v1/quota-policies',
       scope: 'keys:read',
+      operationId: 'listQuotaPolicies',
       description: 'List quota policies.',
       validate: { query: Joi.object(pageQuery) },
-      responses: { 200: pageOf(PolicySchema, 'QuotaPolicyPage') },
+      responses: { 200: pageOf(PolicySchema, 'QuotaPolicyList') },
       handler: (request) => policies.list(callerOf(request), request.query as { cursor?: string; limit: number }),
     }),
     managementRoute({
       method: 'GET',
       path: '/v1/quota-policies/{id}',
       scope: 'keys:read',
+      operationId: 'getQuotaPolicy',
       description: 'One quota policy.',
       validate: { params },
       responses: { 200: PolicySchema },
@@ -49,9 +53,11 @@ export function registerPolicyRoutes(server: Server, services: Services): void {
       method: 'PATCH',
       path: '/v1/quota-policies/{id}',
       scope: 'policies:write',
+      operationId: 'updateQuotaPolicy',
       description: 'Edit a quota policy; every key pointing at it follows. If-Match as for keys.',
       validate: { params, payload: UpdatePolicyPayload, headers: ifMatchHeaders },
       responses: { 200: PolicySchema },
+      conflicts: ['NAME_TAKEN'],
       handler: async (request, h) => {
         const policy = await policies.update(
           callerOf(request),
@@ -66,9 +72,11 @@ export function registerPolicyRoutes(server: Server, services: Services): void {
       method: 'DELETE',
       path: '/v1/quota-policies/{id}',
       scope: 'policies:write',
+      operationId: 'deleteQuotaPolicy',
       description: 'Delete a quota policy no key points at (else 409 POLICY_IN_USE).',
       validate: { params },
       responses: { 204: null },
+      conflicts: ['POLICY_IN_USE'],
       handler: async (request, h) => {
         await policies.delete(callerOf(request), request.params.id as string);
         return h.response().code(204);

@@ -27,7 +27,9 @@ export const VerifyPayload = Joi.object({
   endpoint: Joi.string().max(255).description('Recorded in the request log.'),
 }).label('VerifyRequest');
 
-const WindowState = Joi.object({ limit: Joi.number(), remaining: Joi.number(), resetAt: Joi.string().isoDate().allow(null) });
+const windowState = { limit: Joi.number().integer().required(), remaining: Joi.number().integer().required() };
+const RateLimitState = Joi.object({ ...windowState, resetAt: Joi.string().isoDate().required() });
+const QuotaState = Joi.object({ window: Joi.string().valid(...QUOTA_WINDOWS).required(), ...windowState, resetAt: Joi.string().isoDate().allow(null).required() });
 
 const VerifyResponse = Joi.object({
   valid: Joi.boolean().required(),
@@ -39,8 +41,8 @@ const VerifyResponse = Joi.object({
   scopes: Joi.array().items(Joi.string()),
   metadata: Joi.object().unknown(true).allow(null),
   expiresAt: Joi.string().isoDate().allow(null),
-  ratelimit: WindowState,
-  quota: Joi.array().items(WindowState.keys({ window: Joi.string().valid(...QUOTA_WINDOWS) })),
+  ratelimit: RateLimitState,
+  quota: Joi.array().items(QuotaState),
   credits: Joi.number(),
 }).label('VerifyResult');
 
@@ -50,6 +52,7 @@ export function registerVerifyRoutes(server: Server, verifier: Verifier, metrics
       method: 'POST',
       path: VERIFY_PATH,
       scope: VERIFY_SCOPE,
+      operationId: 'verifyKey',
       description:
         'Is this key good for this request? Always 200 for a well-formed call; `code` says why not. Limits are consumed only when the answer is VALID.',
       validate: { payload: VerifyPayload },

@@ -42,6 +42,7 @@ export function registerWorkspaceRoutes(server: Server, services: Services): voi
       method: 'GET',
       path: '/v1/workspace',
       scope: 'keys:read',
+      operationId: 'getWorkspace',
       description: "The root key's workspace: its plan limits and failed-attempt policy.",
       responses: { 200: WorkspaceSchema },
       handler: (request) => workspaces.get(callerOf(request)),
@@ -50,6 +51,7 @@ export function registerWorkspaceRoutes(server: Server, services: Services): voi
       method: 'PATCH',
       path: '/v1/workspace',
       scope: 'workspaces:admin',
+      operationId: 'updateWorkspace',
       description:
         'Edit the workspace: maxActiveKeys, planLimits {perSecond, perMinute} over all its keys (null = none), failedAuthPolicy {maxFailures, windowSeconds, blockSeconds}.',
       validate: { payload: UpdateWorkspacePayload },
