@@ -1,5 +1,6 @@
 import Boom from '@hapi/boom';
 import { expect } from 'chai';
+import { AuthenticationError, ConnectionError, InternalServerError, RateLimitError, ServiceUnavailableError, TimeoutError } from '../src/errors';
 import type { VerifyResult } from '../src/types';
 import { fakeClient, KEY, protectedServer, valid } from './hapi.helpers';
 
@@ -163,5 +164,34 @@ describe('hapi plugin: answers to refused keys, byte for byte', () => {
     ]);
     const res = await server.inject({ url: '/maybe', headers: { 'x-api-key': KEY } });
     expect(JSON.parse(res.payload)).to.deep.equal({ authenticated: false, why: 'Inactive API Key' });
+  });
+});
+
+describe('hapi plugin: Keysmith gives no answer', () => {
+  const unavailable = '{"error":"Service Unavailable"}';
+  const cases: Array<[string, Error, Record<string, string>]> = [
+    ['a refused connection', new ConnectionError('connect ECONNREFUSED 127.0.0.1:1'), {}],
+    ['a timeout', new TimeoutError('no answer within 2000 ms', true), {}],
+    ['503 from Keysmith, with its Retry-After', new ServiceUnavailableError(503, 'UNAVAILABLE', 'database down', 'r1', undefined, { 'retry-after': '5' }), { 'retry-after': '5' }],
+    ['500 from Keysmith', new InternalServerError(500, 'INTERNAL', 'boom', 'r2', undefined, {}), {}],
+    ['429 from Keysmith after the retries', new RateLimitError(429, 'RATE_LIMITED', 'slow down', 'r3', undefined, { 'retry-after': '2' }), { 'retry-after': '2' }],
+  ];
+  for (const [what, error, headers] of cases) {
+    it(`${what}: 503, fail closed`, async () => {
+      const server = await protectedServer({ client: fakeClient(() => error) });
+      const res = await server.inject({ url: '/widgets/1', headers: { 'x-api-key': KEY } });
+      expect([res.statusCode, res.payload]).to.deep.equal([503, unavailable]);
+      expect(res.headers['retry-after']).to.equal(headers['retry-after']);
+      expect(res.headers).not.to.have.property('www-authenticate');
+    });
+  }
+
+  it('a root key Keysmith refuses is this service\'s misconfiguration: 500, and hapi logs it', async () => {
+    const server = await protectedServer({ client: fakeClient(() => new AuthenticationError(401, 'UNAUTHORIZED', 'unknown root key', 'r4', undefined, {})) });
+    const logged: string[] = [];
+    server.events.on({ name: 'request', channels: 'error' }, (_request, event) => logged.push((event.error as Error).name));
+    const res = await server.inject({ url: '/widgets/1', headers: { 'x-api-key': KEY } });
+    expect(res.statusCode).to.equal(500);
+    expect(logged).to.deep.equal(['AuthenticationError']);
   });
 });

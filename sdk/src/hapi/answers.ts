@@ -35,11 +35,10 @@ export function secondsUntil(resetAt: string, now: number): number {
  * names. `RateLimit-Policy` is left out: the answer does not say how long the window is.
  */
 export function rateLimitHeaders(window: RateWindow, now: number): Record<string, string> {
-  return {
-    'RateLimit-Limit': String(window.limit),
-    'RateLimit-Remaining': String(window.remaining),
-    'RateLimit-Reset': String(secondsUntil(window.resetAt, now)),
-  };
+  const headers: Record<string, string> = { 'RateLimit-Limit': String(window.limit), 'RateLimit-Remaining': String(window.remaining) };
+  // A rate window always ends somewhere; the schema it shares with `total` quotas allows none.
+  if (typeof window.resetAt === 'string') headers['RateLimit-Reset'] = String(secondsUntil(window.resetAt, now));
+  return headers;
 }
 
 /** An error hapi sends as exactly `{"error": message}` with these headers. */
@@ -65,7 +64,8 @@ export function denial(result: VerifyResult, now: number, challenge: string): Bo
   if (status === 401) return answer(status, message, { 'WWW-Authenticate': challenge }, data);
   if (status === 429 && result.ratelimit) {
     const headers = rateLimitHeaders(result.ratelimit, now);
-    return answer(status, message, { 'Retry-After': headers['RateLimit-Reset']!, ...headers }, data);
+    const retryAfter = headers['RateLimit-Reset'];
+    return answer(status, message, { ...(retryAfter !== undefined ? { 'Retry-After': retryAfter } : {}), ...headers }, data);
   }
   return answer(status, message, {}, data);
 }

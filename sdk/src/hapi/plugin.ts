@@ -1,6 +1,6 @@
 import Boom from '@hapi/boom';
 import type { Plugin, Request, ResponseToolkit, RouteSettings, Server, ServerAuthSchemeObject } from '@hapi/hapi';
-import { ConnectionError, InternalServerError, RateLimitError, type ApiError } from '../errors';
+import { ConnectionError, InternalServerError, RateLimitError } from '../errors';
 import type { VerifyOptions, VerifyResult } from '../types';
 import { answer, denial, rateLimitHeaders, UNAVAILABLE_MESSAGE } from './answers';
 import { cacheKeyOf, PositiveCache, reusable } from './cache';
@@ -172,17 +172,10 @@ function credentialsOf(result: VerifyResult): KeysmithCredentials {
 function failure(request: Request, err: unknown): Error {
   if (err instanceof ConnectionError || err instanceof InternalServerError || err instanceof RateLimitError) {
     request.log([SCHEME, 'error'], err);
-    const retryAfter = err instanceof ConnectionError ? null : headerOf(err, 'retry-after');
+    const retryAfter = err instanceof ConnectionError ? undefined : err.headers['retry-after'];
     return answer(503, UNAVAILABLE_MESSAGE, retryAfter ? { 'Retry-After': retryAfter } : {}, { cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));
-}
-
-function headerOf(err: ApiError, name: string): string | null {
-  const headers = err.headers as Headers | Record<string, string | undefined> | undefined;
-  if (headers === undefined) return null;
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name);
-  return (headers as Record<string, string | undefined>)[name] ?? null;
 }
 
 function definedFields(access: KeysmithAccess): KeysmithAccess {
