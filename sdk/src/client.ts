@@ -1,3 +1,7 @@
+import { AuditEvents } from './resources/auditEvents';
+import { Keys } from './resources/keys';
+import { QuotaPolicies } from './resources/quotaPolicies';
+import { WorkspaceResource } from './resources/workspace';
 import { Transport, type RequestOptions } from './transport';
 import type { VerifyOptions, VerifyResult } from './types';
 
@@ -40,6 +44,14 @@ const DEFAULT_MAX_RETRIES = 2;
 export class Keysmith {
   /** The transport every call goes through (timeouts, retries, throttling). */
   protected readonly transport: Transport;
+  /** API keys: create, list, get, update, disable, enable, revoke, rotate, delete, bulk, logs. */
+  readonly keys: Keys;
+  /** Reusable quota policies: create, list, get, update, delete. */
+  readonly quotaPolicies: QuotaPolicies;
+  /** The workspace's audit trail: list. */
+  readonly auditEvents: AuditEvents;
+  /** The root key's workspace: get, update. */
+  readonly workspace: WorkspaceResource;
 
   constructor(options: ClientOptions = {}) {
     const baseUrl = options.baseUrl ?? process.env.KEYSMITH_BASE_URL;
@@ -64,6 +76,10 @@ export class Keysmith {
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       random: Math.random,
     });
+    this.keys = new Keys(this.transport);
+    this.quotaPolicies = new QuotaPolicies(this.transport);
+    this.auditEvents = new AuditEvents(this.transport);
+    this.workspace = new WorkspaceResource(this.transport);
   }
 
   /**

@@ -1,5 +1,10 @@
 /** `@keysmith/sdk`: the typed client for the Keysmith API. */
 export { Keysmith, type ClientOptions } from './client';
 export type { RequestOptions } from './transport';
+export { Page, PagePromise } from './pagination';
+export { Keys } from './resources/keys';
+export { QuotaPolicies } from './resources/quotaPolicies';
+export { AuditEvents } from './resources/auditEvents';
+export { WorkspaceResource } from './resources/workspace';
 export * from './errors';
 export type * from './types';

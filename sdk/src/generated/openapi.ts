@@ -8,7 +8,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness: the process answers. */
-        get: operations["getHealthz"];
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -25,7 +25,7 @@ export interface paths {
             cookie?: never;
         };
         /** Readiness: the database answers. 503 when it does not. */
-        get: operations["getReadyz"];
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -42,7 +42,7 @@ export interface paths {
             cookie?: never;
         };
         /** Lifecycle changes (who, what, when, before/after without secrets), newest first. */
-        get: operations["getV1AuditEvents"];
+        get: operations["listAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -59,10 +59,10 @@ export interface paths {
             cookie?: never;
         };
         /** List keys, newest first. Filters combine with AND; follow nextCursor for the next page. */
-        get: operations["getV1Keys"];
+        get: operations["listKeys"];
         put?: never;
         /** Create a key. The secret is in this response only. Idempotency-Key: the same key and body within 24 h return the same key. */
-        post: operations["postV1Keys"];
+        post: operations["createKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -77,10 +77,10 @@ export interface paths {
             cookie?: never;
         };
         /** List quota policies. */
-        get: operations["getV1QuotaPolicies"];
+        get: operations["listQuotaPolicies"];
         put?: never;
         /** Create a reusable {quota, rateLimit, credits} bundle that keys can point at. */
-        post: operations["postV1QuotaPolicies"];
+        post: operations["createQuotaPolicy"];
         delete?: never;
         options?: never;
         head?: never;
@@ -95,14 +95,14 @@ export interface paths {
             cookie?: never;
         };
         /** The root key's workspace: its plan limits and failed-attempt policy. */
-        get: operations["getV1Workspace"];
+        get: operations["getWorkspace"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Edit the workspace: maxActiveKeys, planLimits {perSecond, perMinute} over all its keys (null = none), failedAuthPolicy {maxFailures, windowSeconds, blockSeconds}. */
-        patch: operations["patchV1Workspace"];
+        patch: operations["updateWorkspace"];
         trace?: never;
     };
     "/v1/keys/{id}": {
@@ -113,15 +113,15 @@ export interface paths {
             cookie?: never;
         };
         /** One key, with the limits in force and its usage and remaining quota per window. */
-        get: operations["getV1KeysId"];
+        get: operations["getKey"];
         put?: never;
         post?: never;
         /** Delete a key that was never used. A key with history answers 409 KEY_HAS_HISTORY: disable or revoke it instead. */
-        delete: operations["deleteV1KeysId"];
+        delete: operations["deleteKey"];
         options?: never;
         head?: never;
         /** Edit a key. Send If-Match with the version you read to be refused (412) if it changed since; null clears a field. */
-        patch: operations["patchV1KeysId"];
+        patch: operations["updateKey"];
         trace?: never;
     };
     "/v1/quota-policies/{id}": {
@@ -132,15 +132,15 @@ export interface paths {
             cookie?: never;
         };
         /** One quota policy. */
-        get: operations["getV1QuotaPoliciesId"];
+        get: operations["getQuotaPolicy"];
         put?: never;
         post?: never;
         /** Delete a quota policy no key points at (else 409 POLICY_IN_USE). */
-        delete: operations["deleteV1QuotaPoliciesId"];
+        delete: operations["deleteQuotaPolicy"];
         options?: never;
         head?: never;
         /** Edit a quota policy; every key pointing at it follows. If-Match as for keys. */
-        patch: operations["patchV1QuotaPoliciesId"];
+        patch: operations["updateQuotaPolicy"];
         trace?: never;
     };
     "/v1/keys/{id}/logs": {
@@ -151,7 +151,7 @@ export interface paths {
             cookie?: never;
         };
         /** A key's request logs (one per verification), newest first. */
-        get: operations["getV1KeysIdLogs"];
+        get: operations["listKeyLogs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -170,7 +170,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Is this key good for this request? Always 200 for a well-formed call; `code` says why not. Limits are consumed only when the answer is VALID. */
-        post: operations["postV1Verify"];
+        post: operations["verifyKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -187,7 +187,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Apply one action to up to 100 keys; each id gets its own result. */
-        post: operations["postV1KeysBulk"];
+        post: operations["bulkKeyAction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -204,7 +204,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Stop a key for good: it can be neither enabled nor rotated again. */
-        post: operations["postV1KeysIdRevoke"];
+        post: operations["revokeKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -221,7 +221,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Stop a key, reversibly: verification answers DISABLED until it is enabled. */
-        post: operations["postV1KeysIdDisable"];
+        post: operations["disableKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -238,7 +238,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Re-enable a disabled key (counts against maxActiveKeys). */
-        post: operations["postV1KeysIdEnable"];
+        post: operations["enableKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -255,7 +255,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Issue a new secret for the same key id and settings. overlapSeconds keeps the old secret valid that long (default 0). */
-        post: operations["postV1KeysIdRotate"];
+        post: operations["rotateKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -272,10 +272,344 @@ export interface components {
                 message: string;
                 requestId: string;
                 details?: {
-                    field?: string;
-                    message?: string;
+                    field: string;
+                    message: string;
                 }[];
             };
+        };
+        Health: {
+            /** @enum {string} */
+            status: "ok";
+        };
+        Ready: {
+            /** @enum {string} */
+            status: "ready" | "unavailable";
+            /** @enum {string} */
+            database: "sqlite" | "mysql";
+        };
+        AuditEvent: {
+            id: string;
+            workspaceId: string;
+            action: string;
+            targetType: string;
+            targetId: string;
+            keyId: string | null;
+            actor: {
+                type: string;
+                id: string;
+            };
+            before: {
+                [key: string]: unknown;
+            } | null;
+            after: {
+                [key: string]: unknown;
+            } | null;
+            requestId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        AuditEventList: {
+            items: components["schemas"]["AuditEvent"][];
+            nextCursor: string | null;
+        };
+        RateLimit: {
+            limit: number;
+            windowSeconds: number;
+        };
+        Quota: {
+            total?: number;
+            daily?: number;
+            weekly?: number;
+            monthly?: number;
+        };
+        Credits: {
+            remaining: number;
+            refill?: {
+                amount: number;
+                intervalSeconds: number;
+            };
+        };
+        Key: {
+            id: string;
+            workspaceId: string;
+            name: string;
+            /** @enum {string} */
+            environment: "production" | "preview" | "development";
+            tags: string[];
+            group: string;
+            scopes: string[];
+            resources: string[];
+            ipAllowlist: string[];
+            /** Format: date-time */
+            expiresAt: string | null;
+            rateLimit: components["schemas"]["RateLimit"] | null;
+            quota: components["schemas"]["Quota"] | null;
+            credits: components["schemas"]["Credits"] | null;
+            quotaPolicyId: string | null;
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            /** @enum {string} */
+            status: "active" | "disabled" | "expired" | "revoked";
+            /** @description masked secret, e.g. acme_live_Ab3x…9fQ2 */
+            start: string;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            lastRotatedAt: string | null;
+            usageCount: number;
+            version: number;
+        };
+        KeyList: {
+            items: components["schemas"]["Key"][];
+            nextCursor: string | null;
+        };
+        QuotaPolicy: {
+            id: string;
+            workspaceId: string;
+            name: string;
+            quota: components["schemas"]["Quota"] | null;
+            rateLimit: components["schemas"]["RateLimit"] | null;
+            credits: components["schemas"]["Credits"] | null;
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        QuotaPolicyList: {
+            items: components["schemas"]["QuotaPolicy"][];
+            nextCursor: string | null;
+        };
+        Workspace: {
+            id: string;
+            slug: string;
+            name: string;
+            maxActiveKeys: number | null;
+            planLimits: {
+                perSecond: number | null;
+                perMinute: number | null;
+            };
+            creditBalance?: number | null;
+            failedAuthPolicy: {
+                maxFailures: number;
+                windowSeconds: number;
+                blockSeconds: number;
+            };
+            /** Format: date-time */
+            createdAt: string;
+        };
+        KeyDetails: {
+            id: string;
+            workspaceId: string;
+            name: string;
+            /** @enum {string} */
+            environment: "production" | "preview" | "development";
+            tags: string[];
+            group: string;
+            scopes: string[];
+            resources: string[];
+            ipAllowlist: string[];
+            /** Format: date-time */
+            expiresAt: string | null;
+            rateLimit: components["schemas"]["RateLimit"] | null;
+            quota: components["schemas"]["Quota"] | null;
+            credits: components["schemas"]["Credits"] | null;
+            quotaPolicyId: string | null;
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            /** @enum {string} */
+            status: "active" | "disabled" | "expired" | "revoked";
+            /** @description masked secret, e.g. acme_live_Ab3x…9fQ2 */
+            start: string;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            lastRotatedAt: string | null;
+            usageCount: number;
+            version: number;
+            effectiveLimits: {
+                rateLimit: components["schemas"]["RateLimit"];
+                quota: {
+                    total?: number;
+                    daily?: number;
+                    weekly?: number;
+                    monthly?: number;
+                };
+                credits: components["schemas"]["Credits"] | null;
+            };
+            usage: {
+                /** @enum {string} */
+                window: "total" | "daily" | "weekly" | "monthly";
+                used: number;
+                limit: number | null;
+                remaining: number | null;
+            }[];
+        };
+        RequestLog: {
+            id: string;
+            keyId: string | null;
+            endpoint: string | null;
+            code: string;
+            durationMicros: number;
+            clientIp: string | null;
+            creditsSpent: number;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        RequestLogList: {
+            items: components["schemas"]["RequestLog"][];
+            nextCursor: string | null;
+        };
+        CreateKeyRequest: {
+            name: string;
+            tags?: string[];
+            group?: string;
+            scopes?: string[];
+            resources?: string[];
+            ipAllowlist?: string[];
+            /** Format: date-time */
+            expiresAt?: string | null;
+            rateLimit?: components["schemas"]["RateLimit"] | null;
+            quota?: components["schemas"]["Quota"] | null;
+            credits?: components["schemas"]["Credits"] | null;
+            quotaPolicyId?: string | null;
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @default production
+             * @enum {string}
+             */
+            environment?: "production" | "preview" | "development";
+        };
+        CreatedKey: {
+            key: components["schemas"]["Key"];
+            /** @description the secret; shown in this response only */
+            secret: string;
+        };
+        CreateQuotaPolicyRequest: {
+            name: string;
+            quota?: components["schemas"]["Quota"] | null;
+            rateLimit?: components["schemas"]["RateLimit"] | null;
+            credits?: components["schemas"]["Credits"] | null;
+        };
+        VerifyRequest: {
+            key: string;
+            /** @description The client IP the calling service saw (IPv4 or IPv6). */
+            ip?: string;
+            resource?: string;
+            scopes?: string[];
+            /** @description Credits this request spends (default 1). */
+            cost?: number;
+            /** @description Recorded in the request log. */
+            endpoint?: string;
+        };
+        VerifyResult: {
+            valid: boolean;
+            /** @enum {string} */
+            code: "INVALID" | "REVOKED" | "DISABLED" | "EXPIRED" | "IP_BLOCKED" | "IP_NOT_ALLOWED" | "FORBIDDEN" | "PLAN_RATE_LIMITED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "VALID";
+            /** @enum {string} */
+            window?: "total" | "daily" | "weekly" | "monthly" | "credits";
+            keyId?: string;
+            name?: string;
+            /** @enum {string} */
+            environment?: "production" | "preview" | "development";
+            scopes?: string[];
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            expiresAt?: string | null;
+            ratelimit?: {
+                limit: number;
+                remaining: number;
+                /** Format: date-time */
+                resetAt: string;
+            };
+            quota?: {
+                /** @enum {string} */
+                window: "total" | "daily" | "weekly" | "monthly";
+                limit: number;
+                remaining: number;
+                /** Format: date-time */
+                resetAt: string | null;
+            }[];
+            credits?: number;
+        };
+        BulkRequest: {
+            /** @enum {string} */
+            action: "disable" | "enable" | "revoke" | "delete";
+            ids: string[];
+        };
+        BulkResponse: {
+            results: {
+                id: string;
+                ok: boolean;
+                status?: string;
+                error?: {
+                    code?: string;
+                    message?: string;
+                };
+            }[];
+        };
+        RotateRequest: {
+            /**
+             * @description how long the old secret stays valid
+             * @default 0
+             */
+            overlapSeconds?: number;
+        };
+        RotatedKey: {
+            key: components["schemas"]["Key"];
+            secret: string;
+        };
+        UpdateWorkspaceRequest: {
+            name?: string;
+            maxActiveKeys?: number | null;
+            planLimits?: {
+                perSecond?: number | null;
+                perMinute?: number | null;
+            };
+            failedAuthPolicy?: {
+                maxFailures?: number;
+                windowSeconds?: number;
+                blockSeconds?: number;
+            };
+        };
+        UpdateKeyRequest: {
+            name?: string;
+            tags?: string[];
+            group?: string;
+            scopes?: string[];
+            resources?: string[];
+            ipAllowlist?: string[];
+            /** Format: date-time */
+            expiresAt?: string | null;
+            rateLimit?: components["schemas"]["RateLimit"] | null;
+            quota?: components["schemas"]["Quota"] | null;
+            credits?: components["schemas"]["Credits"] | null;
+            quotaPolicyId?: string | null;
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        UpdateQuotaPolicyRequest: {
+            name?: string;
+            quota?: components["schemas"]["Quota"] | null;
+            rateLimit?: components["schemas"]["RateLimit"] | null;
+            credits?: components["schemas"]["Credits"] | null;
         };
     };
     responses: never;
@@ -286,7 +620,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    getHealthz: {
+    getHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -301,15 +635,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status?: "ok";
-                    };
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
     };
-    getReadyz: {
+    getReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -324,16 +664,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status?: "ready";
-                        database?: string;
-                    };
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description failure, as the summary says */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
                 };
             };
         };
     };
-    getV1AuditEvents: {
+    listAuditEvents: {
         parameters: {
             query?: {
                 /** @description key id */
@@ -353,33 +707,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            id: string;
-                            workspaceId: string;
-                            action: string;
-                            targetType: string;
-                            targetId: string;
-                            keyId: string | null;
-                            actor: {
-                                type: string;
-                                id: string;
-                            };
-                            before: {
-                                [key: string]: unknown;
-                            } | null;
-                            after: {
-                                [key: string]: unknown;
-                            } | null;
-                            requestId: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AuditEventList"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -388,16 +719,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:read */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -406,8 +739,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
-            404: {
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -415,27 +759,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
-            409: {
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description If-Match named a version that is no longer current */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
-            413: {
-                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -444,7 +772,7 @@ export interface operations {
             };
         };
     };
-    getV1Keys: {
+    listKeys: {
         parameters: {
             query?: {
                 /** @description part of the name, case-insensitive */
@@ -469,62 +797,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            id: string;
-                            workspaceId: string;
-                            name: string;
-                            /** @enum {string} */
-                            environment: "production" | "preview" | "development";
-                            tags: string[];
-                            group: string;
-                            scopes: string[];
-                            resources: string[];
-                            ipAllowlist: string[];
-                            /** Format: date-time */
-                            expiresAt: string | null;
-                            rateLimit: {
-                                limit: number;
-                                windowSeconds: number;
-                            } | null;
-                            quota: {
-                                total?: number;
-                                daily?: number;
-                                weekly?: number;
-                                monthly?: number;
-                            } | null;
-                            credits: {
-                                remaining: number;
-                                refill?: {
-                                    amount: number;
-                                    intervalSeconds: number;
-                                };
-                            } | null;
-                            quotaPolicyId: string | null;
-                            metadata: {
-                                [key: string]: unknown;
-                            } | null;
-                            /** @enum {string} */
-                            status: "active" | "disabled" | "expired" | "revoked";
-                            /** @description masked secret, e.g. acme_live_Ab3x…9fQ2 */
-                            start: string;
-                            /** Format: date-time */
-                            createdAt: string;
-                            createdBy: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                            /** Format: date-time */
-                            lastUsedAt: string | null;
-                            /** Format: date-time */
-                            lastRotatedAt: string | null;
-                            usageCount: number;
-                            version: number;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["KeyList"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -533,16 +809,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:read */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -551,8 +829,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
-            404: {
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -560,27 +849,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
-            409: {
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description If-Match named a version that is no longer current */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
-            413: {
-                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -589,7 +862,7 @@ export interface operations {
             };
         };
     };
-    postV1Keys: {
+    createKey: {
         parameters: {
             query?: never;
             header?: {
@@ -600,42 +873,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    tags?: string[];
-                    group?: string;
-                    scopes?: string[];
-                    resources?: string[];
-                    ipAllowlist?: string[];
-                    /** Format: date-time */
-                    expiresAt?: string | null;
-                    rateLimit?: {
-                        limit: number;
-                        windowSeconds: number;
-                    } | null;
-                    quota?: {
-                        total?: number;
-                        daily?: number;
-                        weekly?: number;
-                        monthly?: number;
-                    } | null;
-                    credits?: {
-                        remaining: number;
-                        refill?: {
-                            amount: number;
-                            intervalSeconds: number;
-                        };
-                    } | null;
-                    quotaPolicyId?: string | null;
-                    metadata?: {
-                        [key: string]: unknown;
-                    } | null;
-                    /**
-                     * @default production
-                     * @enum {string}
-                     */
-                    environment?: "production" | "preview" | "development";
-                };
+                "application/json": components["schemas"]["CreateKeyRequest"];
             };
         };
         responses: {
@@ -645,63 +883,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        key: {
-                            id: string;
-                            workspaceId: string;
-                            name: string;
-                            /** @enum {string} */
-                            environment: "production" | "preview" | "development";
-                            tags: string[];
-                            group: string;
-                            scopes: string[];
-                            resources: string[];
-                            ipAllowlist: string[];
-                            /** Format: date-time */
-                            expiresAt: string | null;
-                            rateLimit: {
-                                limit: number;
-                                windowSeconds: number;
-                            } | null;
-                            quota: {
-                                total?: number;
-                                daily?: number;
-                                weekly?: number;
-                                monthly?: number;
-                            } | null;
-                            credits: {
-                                remaining: number;
-                                refill?: {
-                                    amount: number;
-                                    intervalSeconds: number;
-                                };
-                            } | null;
-                            quotaPolicyId: string | null;
-                            metadata: {
-                                [key: string]: unknown;
-                            } | null;
-                            /** @enum {string} */
-                            status: "active" | "disabled" | "expired" | "revoked";
-                            /** @description masked secret, e.g. acme_live_Ab3x…9fQ2 */
-                            start: string;
-                            /** Format: date-time */
-                            createdAt: string;
-                            createdBy: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                            /** Format: date-time */
-                            lastUsedAt: string | null;
-                            /** Format: date-time */
-                            lastRotatedAt: string | null;
-                            usageCount: number;
-                            version: number;
-                        };
-                        /** @description the secret; shown in this response only */
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["CreatedKey"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -710,16 +895,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -728,16 +915,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description conflict with the current state (error.code says which) */
+            /** @description conflict with the current state; error.code is one of NAME_TAKEN, MAX_ACTIVE_KEYS, IDEMPOTENCY_KEY_REUSED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -746,16 +924,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description If-Match named a version that is no longer current */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
+            /** @description request body larger than this route accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -764,9 +933,49 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
-    getV1QuotaPolicies: {
+    listQuotaPolicies: {
         parameters: {
             query?: {
                 limit?: number;
@@ -784,39 +993,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            id: string;
-                            workspaceId: string;
-                            name: string;
-                            quota: {
-                                total?: number;
-                                daily?: number;
-                                weekly?: number;
-                                monthly?: number;
-                            } | null;
-                            rateLimit: {
-                                limit: number;
-                                windowSeconds: number;
-                            } | null;
-                            credits: {
-                                remaining: number;
-                                refill?: {
-                                    amount: number;
-                                    intervalSeconds: number;
-                                };
-                            } | null;
-                            version: number;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["QuotaPolicyList"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -825,16 +1005,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:read */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -843,8 +1025,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
-            404: {
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -852,27 +1045,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
-            409: {
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description If-Match named a version that is no longer current */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
-            413: {
-                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -881,7 +1058,7 @@ export interface operations {
             };
         };
     };
-    postV1QuotaPolicies: {
+    createQuotaPolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -890,26 +1067,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    quota?: {
-                        total?: number;
-                        daily?: number;
-                        weekly?: number;
-                        monthly?: number;
-                    } | null;
-                    rateLimit?: {
-                        limit: number;
-                        windowSeconds: number;
-                    } | null;
-                    credits?: {
-                        remaining: number;
-                        refill?: {
-                            amount: number;
-                            intervalSeconds: number;
-                        };
-                    } | null;
-                };
+                "application/json": components["schemas"]["CreateQuotaPolicyRequest"];
             };
         };
         responses: {
@@ -919,36 +1077,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        workspaceId: string;
-                        name: string;
-                        quota: {
-                            total?: number;
-                            daily?: number;
-                            weekly?: number;
-                            monthly?: number;
-                        } | null;
-                        rateLimit: {
-                            limit: number;
-                            windowSeconds: number;
-                        } | null;
-                        credits: {
-                            remaining: number;
-                            refill?: {
-                                amount: number;
-                                intervalSeconds: number;
-                            };
-                        } | null;
-                        version: number;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["QuotaPolicy"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -957,16 +1089,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope policies:write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -975,16 +1109,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description conflict with the current state (error.code says which) */
+            /** @description conflict with the current state; error.code is one of NAME_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -993,16 +1118,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description If-Match named a version that is no longer current */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
+            /** @description request body larger than this route accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1011,9 +1127,49 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
-    getV1Workspace: {
+    getWorkspace: {
         parameters: {
             query?: never;
             header?: never;
@@ -1028,45 +1184,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        slug: string;
-                        name: string;
-                        maxActiveKeys: number | null;
-                        planLimits: {
-                            perSecond: number | null;
-                            perMinute: number | null;
-                        };
-                        creditBalance?: number | null;
-                        failedAuthPolicy: {
-                            maxFailures: number;
-                            windowSeconds: number;
-                            blockSeconds: number;
-                        };
-                        /** Format: date-time */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["Workspace"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:read */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1075,8 +1207,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
-            404: {
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1084,27 +1227,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
-            409: {
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description If-Match named a version that is no longer current */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
-            413: {
-                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1113,7 +1240,7 @@ export interface operations {
             };
         };
     };
-    patchV1Workspace: {
+    updateWorkspace: {
         parameters: {
             query?: never;
             header?: never;
@@ -1122,19 +1249,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name?: string;
-                    maxActiveKeys?: number | null;
-                    planLimits?: {
-                        perSecond?: number | null;
-                        perMinute?: number | null;
-                    };
-                    failedAuthPolicy?: {
-                        maxFailures?: number;
-                        windowSeconds?: number;
-                        blockSeconds?: number;
-                    };
-                };
+                "application/json": components["schemas"]["UpdateWorkspaceRequest"];
             };
         };
         responses: {
@@ -1144,27 +1259,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        slug: string;
-                        name: string;
-                        maxActiveKeys: number | null;
-                        planLimits: {
-                            perSecond: number | null;
-                            perMinute: number | null;
-                        };
-                        creditBalance?: number | null;
-                        failedAuthPolicy: {
-                            maxFailures: number;
-                            windowSeconds: number;
-                            blockSeconds: number;
-                        };
-                        /** Format: date-time */
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["Workspace"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1173,16 +1271,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope workspaces:admin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1191,34 +1291,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description conflict with the current state (error.code says which) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description If-Match named a version that is no longer current */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
+            /** @description request body larger than this route accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1227,9 +1300,49 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
-    getV1KeysId: {
+    getKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -1247,85 +1360,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        workspaceId: string;
-                        name: string;
-                        /** @enum {string} */
-                        environment: "production" | "preview" | "development";
-                        tags: string[];
-                        group: string;
-                        scopes: string[];
-                        resources: string[];
-                        ipAllowlist: string[];
-                        /** Format: date-time */
-                        expiresAt: string | null;
-                        rateLimit: {
-                            limit: number;
-                            windowSeconds: number;
-                        } | null;
-                        quota: {
-                            total?: number;
-                            daily?: number;
-                            weekly?: number;
-                            monthly?: number;
-                        } | null;
-                        credits: {
-                            remaining: number;
-                            refill?: {
-                                amount: number;
-                                intervalSeconds: number;
-                            };
-                        } | null;
-                        quotaPolicyId: string | null;
-                        metadata: {
-                            [key: string]: unknown;
-                        } | null;
-                        /** @enum {string} */
-                        status: "active" | "disabled" | "expired" | "revoked";
-                        /** @description masked secret, e.g. acme_live_Ab3x…9fQ2 */
-                        start: string;
-                        /** Format: date-time */
-                        createdAt: string;
-                        createdBy: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        /** Format: date-time */
-                        lastUsedAt: string | null;
-                        /** Format: date-time */
-                        lastRotatedAt: string | null;
-                        usageCount: number;
-                        version: number;
-                        effectiveLimits: {
-                            rateLimit: {
-                                limit: number;
-                                windowSeconds: number;
-                            };
-                            quota: {
-                                total?: number;
-                                daily?: number;
-                                weekly?: number;
-                                monthly?: number;
-                            };
-                            credits: {
-                                remaining: number;
-                                refill?: {
-                                    amount: number;
-                                    intervalSeconds: number;
-                                };
-                            } | null;
-                        };
-                        usage: {
-                            /** @enum {string} */
-                            window: "total" | "daily" | "weekly" | "monthly";
-                            used: number;
-                            limit: number | null;
-                            remaining: number | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["KeyDetails"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1334,16 +1372,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:read */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1352,7 +1392,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1361,8 +1401,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
-            409: {
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1370,18 +1421,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description If-Match named a version that is no longer current */
-            412: {
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
-            413: {
-                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1390,7 +1434,7 @@ export interface operations {
             };
         };
     };
-    deleteV1KeysId: {
+    deleteKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -1409,7 +1453,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1418,16 +1462,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1436,7 +1482,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1445,7 +1491,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
+            /** @description conflict with the current state; error.code is one of KEY_HAS_HISTORY */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1454,8 +1500,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description If-Match named a version that is no longer current */
-            412: {
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1463,9 +1520,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description request body too large */
-            413: {
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1474,7 +1533,7 @@ export interface operations {
             };
         };
     };
-    patchV1KeysId: {
+    updateKey: {
         parameters: {
             query?: never;
             header?: {
@@ -1489,37 +1548,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name?: string;
-                    tags?: string[];
-                    group?: string;
-                    scopes?: string[];
-                    resources?: string[];
-                    ipAllowlist?: string[];
-                    /** Format: date-time */
-                    expiresAt?: string | null;
-                    rateLimit?: {
-                        limit: number;
-                        windowSeconds: number;
-                    } | null;
-                    quota?: {
-                        total?: number;
-                        daily?: number;
-                        weekly?: number;
-                        monthly?: number;
-                    } | null;
-                    credits?: {
-                        remaining: number;
-                        refill?: {
-                            amount: number;
-                            intervalSeconds: number;
-                        };
-                    } | null;
-                    quotaPolicyId?: string | null;
-                    metadata?: {
-                        [key: string]: unknown;
-                    } | null;
-                };
+                "application/json": components["schemas"]["UpdateKeyRequest"];
             };
         };
         responses: {
@@ -1529,59 +1558,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        workspaceId: string;
-                        name: string;
-                        /** @enum {string} */
-                        environment: "production" | "preview" | "development";
-                        tags: string[];
-                        group: string;
-                        scopes: string[];
-                        resources: string[];
-                        ipAllowlist: string[];
-                        /** Format: date-time */
-                        expiresAt: string | null;
-                        rateLimit: {
-                            limit: number;
-                            windowSeconds: number;
-                        } | null;
-                        quota: {
-                            total?: number;
-                            daily?: number;
-                            weekly?: number;
-                            monthly?: number;
-                        } | null;
-                        credits: {
-                            remaining: number;
-                            refill?: {
-                                amount: number;
-                                intervalSeconds: number;
-                            };
-                        } | null;
-                        quotaPolicyId: string | null;
-                        metadata: {
-                            [key: string]: unknown;
-                        } | null;
-                        /** @enum {string} */
-                        status: "active" | "disabled" | "expired" | "revoked";
-                        /** @description masked secret, e.g. acme_live_Ab3x…9fQ2 */
-                        start: string;
-                        /** Format: date-time */
-                        createdAt: string;
-                        createdBy: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        /** Format: date-time */
-                        lastUsedAt: string | null;
-                        /** Format: date-time */
-                        lastRotatedAt: string | null;
-                        usageCount: number;
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Key"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1590,16 +1570,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1608,7 +1590,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1617,7 +1599,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
+            /** @description conflict with the current state; error.code is one of NAME_TAKEN, MAX_ACTIVE_KEYS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1635,7 +1617,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description request body too large */
+            /** @description request body larger than this route accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1644,9 +1626,49 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
-    getV1QuotaPoliciesId: {
+    getQuotaPolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -1664,36 +1686,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        workspaceId: string;
-                        name: string;
-                        quota: {
-                            total?: number;
-                            daily?: number;
-                            weekly?: number;
-                            monthly?: number;
-                        } | null;
-                        rateLimit: {
-                            limit: number;
-                            windowSeconds: number;
-                        } | null;
-                        credits: {
-                            remaining: number;
-                            refill?: {
-                                amount: number;
-                                intervalSeconds: number;
-                            };
-                        } | null;
-                        version: number;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["QuotaPolicy"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1702,16 +1698,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:read */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1720,7 +1718,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1729,8 +1727,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
-            409: {
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1738,18 +1747,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description If-Match named a version that is no longer current */
-            412: {
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
-            413: {
-                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1758,7 +1760,7 @@ export interface operations {
             };
         };
     };
-    deleteV1QuotaPoliciesId: {
+    deleteQuotaPolicy: {
         parameters: {
             query?: never;
             header?: never;
@@ -1777,7 +1779,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1786,16 +1788,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope policies:write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1804,7 +1808,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1813,7 +1817,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
+            /** @description conflict with the current state; error.code is one of POLICY_IN_USE */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1822,8 +1826,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description If-Match named a version that is no longer current */
-            412: {
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1831,9 +1846,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description request body too large */
-            413: {
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1842,7 +1859,7 @@ export interface operations {
             };
         };
     };
-    patchV1QuotaPoliciesId: {
+    updateQuotaPolicy: {
         parameters: {
             query?: never;
             header?: {
@@ -1857,26 +1874,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name?: string;
-                    quota?: {
-                        total?: number;
-                        daily?: number;
-                        weekly?: number;
-                        monthly?: number;
-                    } | null;
-                    rateLimit?: {
-                        limit: number;
-                        windowSeconds: number;
-                    } | null;
-                    credits?: {
-                        remaining: number;
-                        refill?: {
-                            amount: number;
-                            intervalSeconds: number;
-                        };
-                    } | null;
-                };
+                "application/json": components["schemas"]["UpdateQuotaPolicyRequest"];
             };
         };
         responses: {
@@ -1886,36 +1884,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        workspaceId: string;
-                        name: string;
-                        quota: {
-                            total?: number;
-                            daily?: number;
-                            weekly?: number;
-                            monthly?: number;
-                        } | null;
-                        rateLimit: {
-                            limit: number;
-                            windowSeconds: number;
-                        } | null;
-                        credits: {
-                            remaining: number;
-                            refill?: {
-                                amount: number;
-                                intervalSeconds: number;
-                            };
-                        } | null;
-                        version: number;
-                        /** Format: date-time */
-                        createdAt: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["QuotaPolicy"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1924,16 +1896,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope policies:write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1942,7 +1916,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1951,7 +1925,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
+            /** @description conflict with the current state; error.code is one of NAME_TAKEN */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1969,7 +1943,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description request body too large */
+            /** @description request body larger than this route accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1978,9 +1952,49 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
-    getV1KeysIdLogs: {
+    listKeyLogs: {
         parameters: {
             query?: {
                 limit?: number;
@@ -2001,23 +2015,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            id: string;
-                            keyId: string | null;
-                            endpoint: string | null;
-                            code: string;
-                            durationMicros: number;
-                            clientIp: string | null;
-                            creditsSpent: number;
-                            /** Format: date-time */
-                            createdAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["RequestLogList"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2026,16 +2027,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:read */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2044,7 +2047,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2053,8 +2056,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
-            409: {
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2062,18 +2076,11 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description If-Match named a version that is no longer current */
-            412: {
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
-            413: {
-                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2082,7 +2089,7 @@ export interface operations {
             };
         };
     };
-    postV1Verify: {
+    verifyKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -2091,17 +2098,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    key: string;
-                    /** @description The client IP the calling service saw (IPv4 or IPv6). */
-                    ip?: string & (unknown | unknown);
-                    resource?: string;
-                    scopes?: string[];
-                    /** @description Credits this request spends (default 1). */
-                    cost?: number;
-                    /** @description Recorded in the request log. */
-                    endpoint?: string;
-                };
+                "application/json": components["schemas"]["VerifyRequest"];
             };
         };
         responses: {
@@ -2111,41 +2108,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        valid: boolean;
-                        /** @enum {string} */
-                        code: "INVALID" | "REVOKED" | "DISABLED" | "EXPIRED" | "IP_BLOCKED" | "IP_NOT_ALLOWED" | "FORBIDDEN" | "PLAN_RATE_LIMITED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "VALID";
-                        /** @enum {string} */
-                        window?: "total" | "daily" | "weekly" | "monthly" | "credits";
-                        keyId?: string;
-                        name?: string;
-                        /** @enum {string} */
-                        environment?: "production" | "preview" | "development";
-                        scopes?: string[];
-                        metadata?: {
-                            [key: string]: unknown;
-                        } | null;
-                        /** Format: date-time */
-                        expiresAt?: string | null;
-                        ratelimit?: {
-                            limit?: number;
-                            remaining?: number;
-                            /** Format: date-time */
-                            resetAt?: string | null;
-                        };
-                        quota?: {
-                            limit?: number;
-                            remaining?: number;
-                            /** Format: date-time */
-                            resetAt?: string | null;
-                            /** @enum {string} */
-                            window?: "total" | "daily" | "weekly" | "monthly";
-                        }[];
-                        credits?: number;
-                    };
+                    "application/json": components["schemas"]["VerifyResult"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2154,16 +2120,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:verify */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2172,34 +2140,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description conflict with the current state (error.code says which) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description If-Match named a version that is no longer current */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
+            /** @description request body larger than this route accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2208,9 +2149,49 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
-    postV1KeysBulk: {
+    bulkKeyAction: {
         parameters: {
             query?: never;
             header?: never;
@@ -2219,11 +2200,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @enum {string} */
-                    action: "disable" | "enable" | "revoke" | "delete";
-                    ids: string[];
-                };
+                "application/json": components["schemas"]["BulkRequest"];
             };
         };
         responses: {
@@ -2233,20 +2210,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        results: {
-                            id: string;
-                            ok: boolean;
-                            status?: string;
-                            error?: {
-                                code?: string;
-                                message?: string;
-                            };
-                        }[];
-                    };
+                    "application/json": components["schemas"]["BulkResponse"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2255,16 +2222,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2273,34 +2242,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description conflict with the current state (error.code says which) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description If-Match named a version that is no longer current */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
+            /** @description request body larger than this route accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2309,9 +2251,49 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
-    postV1KeysIdRevoke: {
+    revokeKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -2321,7 +2303,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": Record<string, never> | null;
             };
@@ -2333,59 +2315,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        workspaceId: string;
-                        name: string;
-                        /** @enum {string} */
-                        environment: "production" | "preview" | "development";
-                        tags: string[];
-                        group: string;
-                        scopes: string[];
-                        resources: string[];
-                        ipAllowlist: string[];
-                        /** Format: date-time */
-                        expiresAt: string | null;
-                        rateLimit: {
-                            limit: number;
-                            windowSeconds: number;
-                        } | null;
-                        quota: {
-                            total?: number;
-                            daily?: number;
-                            weekly?: number;
-                            monthly?: number;
-                        } | null;
-                        credits: {
-                            remaining: number;
-                            refill?: {
-                                amount: number;
-                                intervalSeconds: number;
-                            };
-                        } | null;
-                        quotaPolicyId: string | null;
-                        metadata: {
-                            [key: string]: unknown;
-                        } | null;
-                        /** @enum {string} */
-                        status: "active" | "disabled" | "expired" | "revoked";
-                        /** @description masked secret, e.g. acme_live_Ab3x…9fQ2 */
-                        start: string;
-                        /** Format: date-time */
-                        createdAt: string;
-                        createdBy: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        /** Format: date-time */
-                        lastUsedAt: string | null;
-                        /** Format: date-time */
-                        lastRotatedAt: string | null;
-                        usageCount: number;
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Key"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2394,16 +2327,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2412,7 +2347,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2421,25 +2356,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description If-Match named a version that is no longer current */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
+            /** @description request body larger than this route accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2448,9 +2365,49 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
-    postV1KeysIdDisable: {
+    disableKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -2460,7 +2417,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": Record<string, never> | null;
             };
@@ -2472,59 +2429,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        workspaceId: string;
-                        name: string;
-                        /** @enum {string} */
-                        environment: "production" | "preview" | "development";
-                        tags: string[];
-                        group: string;
-                        scopes: string[];
-                        resources: string[];
-                        ipAllowlist: string[];
-                        /** Format: date-time */
-                        expiresAt: string | null;
-                        rateLimit: {
-                            limit: number;
-                            windowSeconds: number;
-                        } | null;
-                        quota: {
-                            total?: number;
-                            daily?: number;
-                            weekly?: number;
-                            monthly?: number;
-                        } | null;
-                        credits: {
-                            remaining: number;
-                            refill?: {
-                                amount: number;
-                                intervalSeconds: number;
-                            };
-                        } | null;
-                        quotaPolicyId: string | null;
-                        metadata: {
-                            [key: string]: unknown;
-                        } | null;
-                        /** @enum {string} */
-                        status: "active" | "disabled" | "expired" | "revoked";
-                        /** @description masked secret, e.g. acme_live_Ab3x…9fQ2 */
-                        start: string;
-                        /** Format: date-time */
-                        createdAt: string;
-                        createdBy: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        /** Format: date-time */
-                        lastUsedAt: string | null;
-                        /** Format: date-time */
-                        lastRotatedAt: string | null;
-                        usageCount: number;
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Key"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2533,16 +2441,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2551,7 +2461,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2560,7 +2470,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
+            /** @description conflict with the current state; error.code is one of KEY_REVOKED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2569,16 +2479,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description If-Match named a version that is no longer current */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
+            /** @description request body larger than this route accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2587,9 +2488,49 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
-    postV1KeysIdEnable: {
+    enableKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -2599,7 +2540,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": Record<string, never> | null;
             };
@@ -2611,59 +2552,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        workspaceId: string;
-                        name: string;
-                        /** @enum {string} */
-                        environment: "production" | "preview" | "development";
-                        tags: string[];
-                        group: string;
-                        scopes: string[];
-                        resources: string[];
-                        ipAllowlist: string[];
-                        /** Format: date-time */
-                        expiresAt: string | null;
-                        rateLimit: {
-                            limit: number;
-                            windowSeconds: number;
-                        } | null;
-                        quota: {
-                            total?: number;
-                            daily?: number;
-                            weekly?: number;
-                            monthly?: number;
-                        } | null;
-                        credits: {
-                            remaining: number;
-                            refill?: {
-                                amount: number;
-                                intervalSeconds: number;
-                            };
-                        } | null;
-                        quotaPolicyId: string | null;
-                        metadata: {
-                            [key: string]: unknown;
-                        } | null;
-                        /** @enum {string} */
-                        status: "active" | "disabled" | "expired" | "revoked";
-                        /** @description masked secret, e.g. acme_live_Ab3x…9fQ2 */
-                        start: string;
-                        /** Format: date-time */
-                        createdAt: string;
-                        createdBy: string;
-                        /** Format: date-time */
-                        updatedAt: string;
-                        /** Format: date-time */
-                        lastUsedAt: string | null;
-                        /** Format: date-time */
-                        lastRotatedAt: string | null;
-                        usageCount: number;
-                        version: number;
-                    };
+                    "application/json": components["schemas"]["Key"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2672,16 +2564,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2690,7 +2584,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2699,7 +2593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
+            /** @description conflict with the current state; error.code is one of KEY_REVOKED, MAX_ACTIVE_KEYS */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2708,16 +2602,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description If-Match named a version that is no longer current */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description request body too large */
+            /** @description request body larger than this route accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2726,9 +2611,49 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
-    postV1KeysIdRotate: {
+    rotateKey: {
         parameters: {
             query?: never;
             header?: never;
@@ -2738,15 +2663,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": {
-                    /**
-                     * @description how long the old secret stays valid
-                     * @default 0
-                     */
-                    overlapSeconds?: number;
-                } | null;
+                "application/json": components["schemas"]["RotateRequest"] | null;
             };
         };
         responses: {
@@ -2756,62 +2675,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        key: {
-                            id: string;
-                            workspaceId: string;
-                            name: string;
-                            /** @enum {string} */
-                            environment: "production" | "preview" | "development";
-                            tags: string[];
-                            group: string;
-                            scopes: string[];
-                            resources: string[];
-                            ipAllowlist: string[];
-                            /** Format: date-time */
-                            expiresAt: string | null;
-                            rateLimit: {
-                                limit: number;
-                                windowSeconds: number;
-                            } | null;
-                            quota: {
-                                total?: number;
-                                daily?: number;
-                                weekly?: number;
-                                monthly?: number;
-                            } | null;
-                            credits: {
-                                remaining: number;
-                                refill?: {
-                                    amount: number;
-                                    intervalSeconds: number;
-                                };
-                            } | null;
-                            quotaPolicyId: string | null;
-                            metadata: {
-                                [key: string]: unknown;
-                            } | null;
-                            /** @enum {string} */
-                            status: "active" | "disabled" | "expired" | "revoked";
-                            /** @description masked secret, e.g. acme_live_Ab3x…9fQ2 */
-                            start: string;
-                            /** Format: date-time */
-                            createdAt: string;
-                            createdBy: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                            /** Format: date-time */
-                            lastUsedAt: string | null;
-                            /** Format: date-time */
-                            lastRotatedAt: string | null;
-                            usageCount: number;
-                            version: number;
-                        };
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["RotatedKey"];
                 };
             };
-            /** @description validation failed: error.details names each field and problem */
+            /** @description malformed or invalid request: error.details names each field and problem */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2820,16 +2687,18 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description missing or unknown root key */
+            /** @description missing, malformed or unknown root key */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description the root key lacks the scope this call needs */
+            /** @description the root key lacks the scope keys:write */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2838,7 +2707,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such object in this workspace */
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2847,7 +2716,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state (error.code says which) */
+            /** @description conflict with the current state; error.code is one of KEY_REVOKED */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2856,8 +2725,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description If-Match named a version that is no longer current */
-            412: {
+            /** @description request body larger than this route accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2865,9 +2734,40 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description request body too large */
-            413: {
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
