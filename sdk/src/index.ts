@@ -6,5 +6,23 @@ export { Keys } from './resources/keys';
 export { QuotaPolicies } from './resources/quotaPolicies';
 export { AuditEvents } from './resources/auditEvents';
 export { WorkspaceResource } from './resources/workspace';
-export * from './errors';
+export {
+  KeysmithError,
+  ApiError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  PreconditionFailedError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  RateLimitError,
+  InternalServerError,
+  ServiceUnavailableError,
+  ConnectionError,
+  TimeoutError,
+  RequestAbortedError,
+  type FieldProblem,
+} from './errors';
 export type * from './types';

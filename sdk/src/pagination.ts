@@ -43,7 +43,9 @@ export class Page<T> implements AsyncIterable<T> {
  * What a list call returns: await it for the first page, or iterate it with `for await` for every item of
  * every page. Nothing is fetched until it is awaited or iterated, and the first page is fetched once.
  */
-export class PagePromise<T> implements PromiseLike<Page<T>>, AsyncIterable<T> {
+export class PagePromise<T> implements Promise<Page<T>>, AsyncIterable<T> {
+  /** Names the class in `Object.prototype.toString`, as a Promise does. */
+  readonly [Symbol.toStringTag] = 'PagePromise';
   private first: Promise<Page<T>> | undefined;
 
   constructor(private readonly fetchPage: (cursor: string | undefined) => Promise<Page<T>>) {}
@@ -63,6 +65,11 @@ export class PagePromise<T> implements PromiseLike<Page<T>>, AsyncIterable<T> {
   /** Fetches the first page, handling a failure. */
   catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<Page<T> | R> {
     return this.load().catch(onRejected);
+  }
+
+  /** Fetches the first page, then runs `onFinally` whether it came or failed. */
+  finally(onFinally?: (() => void) | null): Promise<Page<T>> {
+    return this.load().finally(onFinally);
   }
 
   /** Every item of every page, in order. */

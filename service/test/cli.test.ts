@@ -48,6 +48,13 @@ describe('keysmith CLI', function () {
     expect(badCidr.stderr).to.include('ipAllowlist.0');
     expect(run('keys', 'fly').stderr).to.include('unknown keys command "fly"');
     expect(run('--bogus').code).to.equal(2);
+    const twoTags = run('keys', 'list', '--tag', 'ops', '--tag', 'billing');
+    expect(twoTags.code, 'a second --tag is refused, not dropped').to.equal(1);
+    expect(twoTags.stderr).to.include('tag: keys list filters by one tag, got 2 (ops, billing)');
+    expect(twoTags.stdout).to.equal('');
+    const twoStatuses = run('keys', 'list', '--status', 'active', '--status', 'revoked');
+    expect(twoStatuses.code).to.equal(1);
+    expect(twoStatuses.stderr).to.include('status: --status was given 2 times; it takes one value');
   });
 
   it('creates, lists, shows, rotates and deletes keys; bulk actions show progress', () => {

@@ -38,9 +38,14 @@ export async function runKeysCommand(app: App, caller: Caller, sub: string, args
       return;
     }
     case 'list': {
+      const tags = list(args.values.tag) ?? [];
+      // The API's tag filter takes one tag; a second one must not be dropped without a word.
+      if (tags.length > 1) {
+        throw ValidationError.forField('tag', `keys list filters by one tag, got ${tags.length} (${tags.join(', ')}); run one list per tag`);
+      }
       const filter = validate(
         Joi.object(keyListFilters),
-        { q: str(args.values.q), status: str(args.values.status), environment: str(args.values.environment), tag: list(args.values.tag)?.[0], group: str(args.values.group) },
+        { q: str(args.values.q), status: str(args.values.status), environment: str(args.values.environment), tag: tags[0], group: str(args.values.group) },
       ) as { q?: string; status?: KeyStatusFilter };
       const all = [];
       let cursor: string | undefined;

@@ -23,7 +23,7 @@ const USAGE = `usage: keysmith <command>
   pepper                         print a fresh KEYSMITH_PEPPER value
   keys create --name NAME [--environment production|preview|development] [--tag T]… [--scope S]…
               [--group G] [--ip CIDR]… [--expires-at ISO-8601] [--policy POLICY_ID]
-  keys list [--q TEXT] [--status S] [--environment E] [--tag T] [--group G]
+  keys list [--q TEXT] [--status S] [--environment E] [--tag T] [--group G]   (one tag: filters combine with AND)
   keys show ID
   keys disable|enable|revoke|delete ID [ID …]
   keys rotate ID [--overlap-seconds N]
@@ -53,7 +53,8 @@ const OPTIONS = {
 } as const;
 
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals, tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
+  refuseRepeatedOptions(tokens);
   const [command, ...rest] = positionals;
   if (!command || values.help) {
     process.stdout.write(USAGE);
@@ -84,6 +85,18 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     await app.close();
   }
+}
+
+/** parseArgs keeps the last of a repeated single-value option; taking one of two values silently is worse than refusing. */
+function refuseRepeatedOptions(tokens: ReturnType<typeof parseArgs>['tokens']): void {
+  const seen = new Map<string, number>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const option = OPTIONS[token.name as keyof typeof OPTIONS] as { type: string; multiple?: boolean } | undefined;
+    if (option?.type === 'string' && !option.multiple) seen.set(token.name, (seen.get(token.name) ?? 0) + 1);
+  }
+  const repeated = [...seen].find(([, count]) => count > 1);
+  if (repeated) throw ValidationError.forField(repeated[0], `--${repeated[0]} was given ${repeated[1]} times; it takes one value`);
 }
 
 async function migrate(config: Config): Promise<void> {

@@ -30,7 +30,7 @@ const RETRY_AFTER = { 'Retry-After': { description: 'seconds to wait before tryi
 export function errorStatuses(method: string, path: string, settings: RouteSettingsView): Record<string, ErrorStatus> {
   const validate = settings.validate ?? {};
   const validates = [validate.params, validate.query, validate.payload, validate.headers].some((schema) => schema != null);
-  const takesBody = validate.payload != null || method === 'post' || method === 'patch' || method === 'put';
+  const takesBody = validate.payload != null || (method !== 'get' && method !== 'head');
   const authenticated = Boolean(settings.auth);
   const conflicts = settings.app?.conflicts ?? [];
   const statuses: Record<string, ErrorStatus | false> = {

@@ -5,7 +5,7 @@ import type { ConflictCode } from '../../domain/errors';
 import type { BulkAction } from '../../services/keys';
 import { callerOf } from '../auth';
 import { managementRoute, versioned } from '../route';
-import { KeySchema, RequestLogSchema, RotatePayload, pageOf, pageQuery } from '../schemas';
+import { IssuedSecretSchema, KeySchema, RequestLogSchema, RotatePayload, pageOf, pageQuery } from '../schemas';
 import { keyIdParams, secretResponse } from './keys';
 
 const MAX_BULK_IDS = 100;
@@ -39,7 +39,7 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
         params: keyIdParams,
         payload: RotatePayload,
       },
-      responses: { 200: Joi.object({ key: KeySchema.required(), secret: Joi.string().required() }).label('RotatedKey') },
+      responses: { 200: IssuedSecretSchema.label('RotatedKey') },
       conflicts: ['KEY_REVOKED'],
       handler: async (request, h) => {
         const overlapSeconds = (request.payload as { overlapSeconds?: number } | null)?.overlapSeconds ?? 0;
