@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Server } from '@hapi/hapi';
 import { createServer as createTcpServer } from 'node:net';
+import { forEachDialect } from '@keysmith/service/dist/test/helpers/databases';
 import { headersOf, KeysmithService, request, type Tenant } from './hapiFixture';
 
 // hapi's no-cache on every refusal matters too: no intermediary may replay one.
@@ -21,14 +22,14 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('Hapi plugin against the real Keysmith service', function () {
+forEachDialect('Hapi plugin against the real Keysmith service', (dialect) => {
   let keysmith: KeysmithService;
   let acme: Tenant;
   let api: Server;
   const servers: Server[] = [];
 
   before(async () => {
-    keysmith = await KeysmithService.start();
+    keysmith = await KeysmithService.start(dialect);
     acme = await keysmith.tenant('acme');
     api = await acme.protect();
     servers.push(api);
@@ -36,7 +37,7 @@ describe('Hapi plugin against the real Keysmith service', function () {
 
   after(async () => {
     for (const server of servers) await server.stop();
-    await keysmith?.stop().catch(() => undefined);
+    await keysmith?.stop();
   });
 
   async function protect(tenant: Tenant, options: Parameters<Tenant['protect']>[0] = {}): Promise<Server> {

@@ -2,30 +2,33 @@ import Boom from '@hapi/boom';
 import Hapi from '@hapi/hapi';
 import { Keysmith } from '@keysmith/sdk';
 import { keysmithAuth, type KeysmithPluginOptions } from '@keysmith/sdk/hapi';
-import { buildApp, createLogger, createServer, Database, ManualClock, migrateToLatest, PepperRing, type App } from '@keysmith/service';
+import { buildApp, createLogger, createServer, ManualClock, PepperRing, type App, type Dialect } from '@keysmith/service';
+import { openTestDatabase, type TestDatabase } from '@keysmith/service/dist/test/helpers/databases';
 import { Writable } from 'node:stream';
 
 /** Midnight UTC: every rate window (a minute, a second) starts here, so reset times are whole numbers. */
 export const START = new Date('2026-06-01T00:00:00Z');
 const PEPPER = `v1:${Buffer.alloc(32, 7).toString('base64')}`;
 
-/** The real Keysmith service, in this process, listening on a random port of 127.0.0.1. */
+/** The real Keysmith service on a fresh database, in this process, listening on a random port of 127.0.0.1. */
 export class KeysmithService {
+  private stopped = false;
+
   private constructor(
     readonly app: App,
     readonly server: Hapi.Server,
     readonly clock: ManualClock,
+    private readonly database: TestDatabase,
   ) {}
 
-  static async start(): Promise<KeysmithService> {
-    const db = Database.open({ dialect: 'sqlite', location: ':memory:' });
-    await migrateToLatest(db);
+  static async start(dialect: Dialect): Promise<KeysmithService> {
+    const database = await openTestDatabase(dialect);
     const clock = new ManualClock(START);
     const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
-    const app = buildApp({ db, peppers: PepperRing.parse(PEPPER), logger: createLogger('warn', quiet), clock });
+    const app = buildApp({ db: database.db, peppers: PepperRing.parse(PEPPER), logger: createLogger('warn', quiet), clock });
     const server = await createServer(app, { host: '127.0.0.1', port: 0 });
     await server.start();
-    return new KeysmithService(app, server, clock);
+    return new KeysmithService(app, server, clock, database);
   }
 
   get uri(): string {
@@ -38,9 +41,13 @@ export class KeysmithService {
     return new Tenant(this, secret);
   }
 
+  /** Stops listening and lets go of the database (drops it, on MySQL); a second call does nothing. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     await this.server.stop();
-    await this.app.close();
+    await this.app.shutdown();
+    await this.database.dispose();
   }
 }
 
