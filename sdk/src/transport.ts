@@ -77,9 +77,11 @@ type Outcome =
 
 /**
  * The one way the client talks to the service: fetch with a per-attempt timeout (an AbortSignal inside the
- * task), retries with jittered exponential backoff that honour `Retry-After`, and throttling. Every attempt,
- * retries included, is scheduled through the limiter; retries are waited for outside it, so a waiting
- * retry holds no slot. A 429 pauses the limiter (every call of this client) for its `Retry-After`.
+ * task), retries with jittered exponential backoff that honour `Retry-After`, and throttling. When
+ * `maxConcurrent` or `requestsPerSecond` is set, every attempt, retries included, is scheduled through a
+ * Bottleneck limiter; retries are waited for outside it, so a waiting retry holds no slot. A 429 pauses
+ * every call of this client for its `Retry-After` (the limiter's reservoir drops to 0 meanwhile). Without
+ * either option there is no limiter, so an unthrottled call pays none of its scheduling delay.
  */
 export class Transport {
   private readonly limiter: Bottleneck | undefined;

@@ -573,6 +573,7 @@ export interface components {
         };
         RotatedKey: {
             key: components["schemas"]["Key"];
+            /** @description the secret; shown in this response only */
             secret: string;
         };
         UpdateWorkspaceRequest: {
@@ -1500,6 +1501,24 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description request body larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description too many requests or connections; retry after Retry-After seconds */
             429: {
                 headers: {
@@ -1819,6 +1838,24 @@ export interface operations {
             };
             /** @description conflict with the current state; error.code is one of POLICY_IN_USE */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request body larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
