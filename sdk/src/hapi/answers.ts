@@ -20,6 +20,7 @@ const MESSAGES = {
 
 /** The workspace's shared credit balance, not one of the key's own limits. */
 export const BALANCE_MESSAGE = 'Rate limit exceeded: account balance used up';
+/** Keysmith gave no answer: the request is refused (503), never let through unverified. */
 export const UNAVAILABLE_MESSAGE = 'Service Unavailable';
 
 type RateWindow = NonNullable<VerifyResult['ratelimit']>;

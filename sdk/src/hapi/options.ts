@@ -91,6 +91,7 @@ function rejectUnknown(given: object, known: string[], where: string): void {
   }
 }
 
+/** Checks the plugin's options and applies their defaults; throws `KeysmithOptionsError` naming the first wrong one. */
 export function validatePluginOptions(options: unknown): PluginSettings {
   if (typeof options !== 'object' || options === null) {
     throw new KeysmithOptionsError(`options must be an object with at least a client, got ${shown(options)}`);
@@ -150,6 +151,7 @@ export function validateAccess(access: unknown, where: string): KeysmithAccess {
   return access as KeysmithAccess;
 }
 
+/** A resource name Keysmith accepts, or a `KeysmithOptionsError` naming `where`. */
 export function checkResource(resource: unknown, where: string): string {
   if (typeof resource !== 'string' || resource.length === 0 || resource.length > LIMITS.resourceLength) {
     throw new KeysmithOptionsError(`${where} must be a string of 1–${LIMITS.resourceLength} characters or a function of the request, got ${shown(resource)}`);
@@ -157,6 +159,7 @@ export function checkResource(resource: unknown, where: string): string {
   return resource;
 }
 
+/** A cost Keysmith accepts, or a `KeysmithOptionsError` naming `where`. */
 export function checkCost(cost: unknown, where: string): number {
   if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 0 || cost > LIMITS.maxCost) {
     throw new KeysmithOptionsError(`${where} must be an integer from 0 to ${LIMITS.maxCost} or a function of the request, got ${shown(cost)}`);
