@@ -6,7 +6,8 @@
  *    at once. Each round alternates the two call by call, so both meet the same load; the ratio is the
  *    median over rounds of the SDK's median call time ÷ fetch's (target: at most 1.10), shown next to
  *    this process's CPU time per call.
- * 2. A Hapi route behind the plugin against the same route without auth, loaded with autocannon.
+ * 2. A Hapi route behind the plugin against the same route without auth, and against one whose handler
+ *    calls `verify` itself, loaded with autocannon in rounds that rotate the order.
  *
  * It starts its own Keysmith (`keysmith serve` on 127.0.0.1, embedded database in a temporary directory)
  * and the protected app as child processes, prints progress to stderr and the figures to stdout, and stops
@@ -27,7 +28,7 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 15) throw new Error(`--r
 const CONCURRENCIES = [1, 16];
 const TARGET_RATIO = 1.1;
 /** Every timed run, a warm-up per case and the start of two processes, with room to spare. */
-const DEADLINE_MS = (CONCURRENCIES.length + 2) * (ROUNDS + 1) * SECONDS * 1000 + 60_000;
+const DEADLINE_MS = (CONCURRENCIES.length + 3) * (ROUNDS + 1) * SECONDS * 1000 + 60_000;
 
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 const median = (xs: number[]): number => {
@@ -139,25 +140,31 @@ function load(url: string, headers: Record<string, string>, seconds: number): Pr
 }
 
 async function protectedAgainstOpen(appUri: string, key: string): Promise<string[]> {
-  const open = (seconds: number) => load(`${appUri}/open`, {}, seconds);
-  const guarded = (seconds: number) => load(`${appUri}/protected`, { 'x-api-key': key }, seconds);
+  const routes = {
+    open: (seconds: number) => load(`${appUri}/open`, {}, seconds),
+    byHand: (seconds: number) => load(`${appUri}/by-hand`, { 'x-api-key': key }, seconds),
+    plugin: (seconds: number) => load(`${appUri}/protected`, { 'x-api-key': key }, seconds),
+  };
+  const names = Object.keys(routes) as Array<keyof typeof routes>;
   progress('hapi route, 16 connections: warm-up');
-  await open(1);
-  await guarded(1);
-  const runs: Array<{ open: Load; guarded: Load }> = [];
+  for (const name of names) await routes[name](1);
+  const runs: Array<Record<keyof typeof routes, Load>> = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const openFirst = round % 2 === 1;
-    const a = await (openFirst ? open : guarded)(SECONDS);
-    const b = await (openFirst ? guarded : open)(SECONDS);
-    const pair = openFirst ? { open: a, guarded: b } : { open: b, guarded: a };
-    runs.push(pair);
-    progress(`  round ${round}: open ${Math.round(pair.open.requestsPerSecond)} req/s p50 ${pair.open.p50} ms, protected ${Math.round(pair.guarded.requestsPerSecond)} req/s p50 ${pair.guarded.p50} ms`);
+    // Each round starts with another route, so drift does not always favour the same one.
+    const order = names.map((_, i) => names[(i + round) % names.length]!);
+    const run = {} as Record<keyof typeof routes, Load>;
+    for (const name of order) run[name] = await routes[name](SECONDS);
+    runs.push(run);
+    progress(`  round ${round}: ${names.map((n) => `${n} ${Math.round(run[n].requestsPerSecond)} req/s p50 ${run[n].p50} ms`).join(', ')}`);
   }
-  const m = (pick: (r: { open: Load; guarded: Load }) => number) => median(runs.map(pick));
+  const m = (pick: (r: Record<keyof typeof routes, Load>) => number) => median(runs.map(pick));
+  const figures = (n: keyof typeof routes) =>
+    `${Math.round(m((r) => r[n].requestsPerSecond))} req/s (p50 ${m((r) => r[n].p50)} ms, p99 ${m((r) => r[n].p99)} ms)`;
   return [
-    `hapi route, 16 connections: open ${Math.round(m((r) => r.open.requestsPerSecond))} req/s (p50 ${m((r) => r.open.p50)} ms, p99 ${m((r) => r.open.p99)} ms), ` +
-      `protected ${Math.round(m((r) => r.guarded.requestsPerSecond))} req/s (p50 ${m((r) => r.guarded.p50)} ms, p99 ${m((r) => r.guarded.p99)} ms) → ` +
-      `protected/open throughput ${fixed(m((r) => r.guarded.requestsPerSecond / r.open.requestsPerSecond), 3)}`,
+    `hapi route, 16 connections: open ${figures('open')}, protected by the plugin ${figures('plugin')} → ` +
+      `protected/open throughput ${fixed(m((r) => r.plugin.requestsPerSecond / r.open.requestsPerSecond), 3)}`,
+    `hapi route, 16 connections: verify called by hand in the handler ${figures('byHand')} → ` +
+      `plugin/by-hand throughput ${fixed(m((r) => r.plugin.requestsPerSecond / r.byHand.requestsPerSecond), 3)}`,
   ];
 }
 
