@@ -112,9 +112,11 @@ export class Transport {
       const outcome = await this.schedule(() => this.attempt(request, headers, options));
       if (outcome.kind === 'answer') return outcome.response as ApiResponse<T>;
       const { error, retryable, retryAfterMs } = outcome;
-      if (error instanceof RateLimitError && retryAfterMs !== undefined) this.pauseFor(retryAfterMs);
+      const waitable = retryAfterMs === undefined || retryAfterMs <= MAX_RETRY_AFTER_MS;
+      // A longer Retry-After is not waited out here, nor imposed on the client's other calls: each gets its own answer.
+      if (error instanceof RateLimitError && retryAfterMs !== undefined && waitable) this.pauseFor(retryAfterMs);
       const allowed = retryable === 'safe' ? request.retry === 'safe' : retryable === 'uncounted';
-      if (!allowed || attempt >= maxRetries || (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS)) throw error;
+      if (!allowed || attempt >= maxRetries || !waitable) throw error;
       await this.waitOrAbort(retryAfterMs ?? this.backoffMs(attempt), options.signal);
     }
   }
@@ -144,7 +146,8 @@ export class Transport {
   }
 
   private async attempt(request: ApiRequest, headers: Record<string, string>, options: RequestOptions): Promise<Outcome> {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.settings.timeoutMs);
+    const timeoutMs = options.timeoutMs ?? this.settings.timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let response: Response;
     let text: string;
@@ -157,7 +160,7 @@ export class Transport {
       });
       text = await response.text();
     } catch (err) {
-      return this.failureOf(err, options.signal, timeout);
+      return this.failureOf(err, options.signal, timeout, timeoutMs);
     }
     const responseHeaders = Object.fromEntries(response.headers);
     const body = parseBody(text);
@@ -166,12 +169,13 @@ export class Transport {
     return { kind: 'error', error, retryable: retryabilityOf(response.status), retryAfterMs: retryAfterMsOf(responseHeaders) };
   }
 
-  private failureOf(err: unknown, userSignal: AbortSignal | undefined, timeout: AbortSignal): Outcome {
+  private failureOf(err: unknown, userSignal: AbortSignal | undefined, timeout: AbortSignal, timeoutMs: number): Outcome {
     if (userSignal?.aborted) return { kind: 'error', error: abortedError(userSignal), retryable: 'never' };
     const code = causeCode(err);
     const neverSent = code !== undefined && NOT_SENT_CODES.has(code);
     if (timeout.aborted || code === 'UND_ERR_CONNECT_TIMEOUT') {
-      const error = new TimeoutError(`no answer within ${timeout.aborted ? 'the timeout' : 'the connect timeout'}`, !neverSent, { cause: err });
+      const what = timeout.aborted ? `no answer from the Keysmith service within ${timeoutMs} ms` : 'could not connect to the Keysmith service in time';
+      const error = new TimeoutError(what, !neverSent, { cause: err });
       return { kind: 'error', error, retryable: neverSent ? 'uncounted' : 'safe' };
     }
     const error = new ConnectionError(`could not reach the Keysmith service${code ? ` (${code})` : ''}`, { cause: err });

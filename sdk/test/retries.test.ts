@@ -72,10 +72,12 @@ describe('sdk retries', () => {
 
   it('does not wait out a Retry-After of more than a minute: it throws at once', async () => {
     api().get('/v1/keys').reply(429, errorBody('RATE_LIMITED'), { 'retry-after': '3600' });
-    const { t } = transport();
+    const { t, waits } = transport();
     const err = await t.request({ method: 'GET', path: '/v1/keys', retry: 'safe' }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(RateLimitError);
     expect((err as RateLimitError).headers['retry-after']).to.equal('3600');
+    // Nor does it hold the client's other calls back for an hour: they get their own answer.
+    expect(waits).to.deep.equal([]);
   });
 
   it('does not retry other client errors', async () => {

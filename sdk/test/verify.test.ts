@@ -64,6 +64,7 @@ describe('sdk verify', () => {
     const err = await client.verify('k').catch((e: unknown) => e);
     expect(err).to.be.instanceOf(TimeoutError);
     expect((err as TimeoutError).sent).to.equal(true);
+    expect((err as TimeoutError).message).to.equal('no answer from the Keysmith service within 50 ms');
     expect([calls.count, waits.length]).to.deep.equal([1, 0]);
   });
 

@@ -151,7 +151,7 @@ forEachDialect('SDK against the service: keys and verify', (dialect) => {
   });
 });
 
-describe('SDK against a closed port', () => {
+describe('SDK against a closed port and a server that never answers', () => {
   it('a refused connection is a ConnectionError once the retries (which a refusal allows, even for verify) are spent', async () => {
     const { createServer } = await import('node:net');
     const probe = createServer();
@@ -171,5 +171,26 @@ describe('SDK against a closed port', () => {
     expect(err).to.be.instanceOf(ConnectionError).and.not.instanceOf(TimeoutError);
     expect((err as ConnectionError).message).to.contain('ECONNREFUSED');
     expect(waits).to.have.length(2);
+  });
+
+  it('a verify that reached a server which never answers times out once and is not retried; a read is', async () => {
+    const { createServer } = await import('node:http');
+    const received: string[] = [];
+    const silent = createServer((req) => received.push(`${req.method} ${req.url}`));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as { port: number };
+      const client = new Keysmith({ baseUrl: `http://127.0.0.1:${port}`, rootKey: 'acme_root_x', timeoutMs: 200, maxRetries: 2, sleep: async () => {} });
+      const err = await rejectionOf(client.verify('acme_live_x'));
+      expect(err).to.be.instanceOf(TimeoutError);
+      expect((err as TimeoutError).sent).to.equal(true);
+      expect(received).to.deep.equal(['POST /v1/verify']);
+      received.length = 0;
+      expect(await rejectionOf(client.keys.get('key_1'))).to.be.instanceOf(TimeoutError);
+      expect(received).to.deep.equal(['GET /v1/keys/key_1', 'GET /v1/keys/key_1', 'GET /v1/keys/key_1']);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });
