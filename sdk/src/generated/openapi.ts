@@ -94,14 +94,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The root key's workspace: its plan limits and failed-attempt policy. */
+        /** The root key's workspace: its plan limits, remaining credit balance and failed-attempt policy. */
         get: operations["getWorkspace"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit the workspace: maxActiveKeys, planLimits {perSecond, perMinute} over all its keys (null = none), failedAuthPolicy {maxFailures, windowSeconds, blockSeconds}. */
+        /** Edit the workspace: maxActiveKeys, planLimits {perSecond, perMinute} over all its keys (null = none), creditBalance shared by all its keys (null = unlimited), failedAuthPolicy {maxFailures, windowSeconds, blockSeconds}. */
         patch: operations["updateWorkspace"];
         trace?: never;
     };
@@ -395,7 +395,8 @@ export interface components {
                 perSecond: number | null;
                 perMinute: number | null;
             };
-            creditBalance?: number | null;
+            /** @description Credits left of the balance shared by all keys (each VALID verification spends its `cost`); null = unlimited. */
+            creditBalance: number | null;
             failedAuthPolicy: {
                 maxFailures: number;
                 windowSeconds: number;
@@ -520,8 +521,11 @@ export interface components {
             valid: boolean;
             /** @enum {string} */
             code: "INVALID" | "REVOKED" | "DISABLED" | "EXPIRED" | "IP_BLOCKED" | "IP_NOT_ALLOWED" | "FORBIDDEN" | "PLAN_RATE_LIMITED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "VALID";
-            /** @enum {string} */
-            window?: "total" | "daily" | "weekly" | "monthly" | "credits";
+            /**
+             * @description With QUOTA_EXCEEDED: the quota window, the key's `credits`, or the workspace's shared credit `balance` that has no room.
+             * @enum {string}
+             */
+            window?: "total" | "daily" | "weekly" | "monthly" | "credits" | "balance";
             keyId?: string;
             name?: string;
             /** @enum {string} */
@@ -583,6 +587,8 @@ export interface components {
                 perSecond?: number | null;
                 perMinute?: number | null;
             };
+            /** @description Sets the credit balance shared by all keys; null = unlimited. */
+            creditBalance?: number | null;
             failedAuthPolicy?: {
                 maxFailures?: number;
                 windowSeconds?: number;
