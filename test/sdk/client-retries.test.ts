@@ -37,6 +37,20 @@ forEachDialect('SDK retries against the service when answers are lost', (dialect
     expect((await service.client().verify(created.secret)).code).to.equal('VALID');
   });
 
+  it('a rotate whose answer is lost is retried with the same Idempotency-Key, and rotates once: the secret received works', async () => {
+    const { key, secret: original } = await service.client().keys.create({ name: uniqueName('lost rotation') });
+    proxy.loseNext(1);
+    const rotated = await client.keys.rotate(key.id, { overlapSeconds: 0 });
+    const posts = proxy.forwarded.filter((r) => r.method === 'POST');
+    expect(posts).to.have.length(2);
+    expect(posts[0]!.headers['idempotency-key']).to.be.a('string').and.equal(posts[1]!.headers['idempotency-key']);
+    expect((await service.client().verify(rotated.secret)).code).to.equal('VALID');
+    expect((await service.client().verify(original)).code).to.equal('INVALID');
+    const rotations = [];
+    for await (const event of service.client().auditEvents.list({ keyId: key.id })) if (event.action === 'key.rotated') rotations.push(event);
+    expect(rotations).to.have.length(1);
+  });
+
   it('a verify whose answer is lost is not retried: the service counted it once', async () => {
     const { key, secret } = await service.client().keys.create({ name: uniqueName('counted once'), quota: { total: 10 } });
     proxy.loseNext(1);

@@ -254,7 +254,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Issue a new secret for the same key id and settings. overlapSeconds keeps the old secret valid that long (default 0). */
+        /** Issue a new secret for the same key id and settings. overlapSeconds keeps the old secret valid that long (default 0). Idempotency-Key: the same key and body within 24 h return the same secret instead of rotating again. */
         post: operations["rotateKey"];
         delete?: never;
         options?: never;
@@ -873,6 +873,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description repeats within 24 h return the first answer */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -2699,7 +2700,10 @@ export interface operations {
     rotateKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description repeats within 24 h return the first answer */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description key id */
                 id: string;
@@ -2759,7 +2763,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description conflict with the current state; error.code is one of KEY_REVOKED */
+            /** @description conflict with the current state; error.code is one of KEY_REVOKED, IDEMPOTENCY_KEY_REUSED */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -215,6 +215,11 @@ export const ifMatchHeaders = Joi.object({
   'if-match': Joi.string().pattern(/^(W\/)?"?[0-9]{1,9}"?$/).description('the version you last read (ETag)'),
 }).unknown(true);
 
+/** `Idempotency-Key`: printable ASCII, up to 255 characters; the same key and body within 24 h replay the first answer. */
+export const idempotencyHeaders = Joi.object({
+  'idempotency-key': Joi.string().min(1).max(255).pattern(/^[\x21-\x7e]+$/).description('repeats within 24 h return the first answer'),
+}).unknown(true);
+
 export function parseIfMatch(value: string | undefined): number | undefined {
   return value === undefined ? undefined : Number(value.replace(/[^0-9]/g, ''));
 }

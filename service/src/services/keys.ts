@@ -203,23 +203,73 @@ export class KeyService {
 
   /**
    * Issues a new secret for the same key. The previous secret stays valid for `overlapSeconds` (0 = ends
-   * now), so clients can switch without downtime.
+   * now), so clients can switch without downtime. With an Idempotency-Key, a repeat of the same call
+   * within 24 h returns the secret this call issued instead of rotating again (a retried rotate must not
+   * leave a secret nobody received), as long as the key has not been rotated since.
    */
-  async rotate(caller: Caller, id: string, overlapSeconds: number): Promise<IssuedSecret> {
+  async rotate(caller: Caller, id: string, overlapSeconds: number, idempotencyKey?: string): Promise<IssuedSecret & { replayed: boolean }> {
     if (!Number.isSafeInteger(overlapSeconds) || overlapSeconds < 0 || overlapSeconds > MAX_OVERLAP_SECONDS) {
       throw ValidationError.forField('overlapSeconds', `must be a whole number of seconds from 0 to ${MAX_OVERLAP_SECONDS}, got ${overlapSeconds}`);
     }
+    const { peppers } = this.deps;
+    if (idempotencyKey) await purgeIdempotencyRecords(this.deps.db.knex, this.idempotencyCutoff());
+    const idempotencyMaterial = `idempotency:${caller.workspaceId}:${idempotencyKey}`;
+    const requestHash = hashRequest({ rotate: id, overlapSeconds });
     let secret = '';
+    let replayed = false;
     const key = await this.change(caller, id, 'key.rotated', undefined, async (tx, current, workspace) => {
+      if (idempotencyKey) {
+        // Under the key's lock: a concurrent repeat waits for this one and then replays it.
+        const previous = await findIdempotencyRecord(tx, caller.workspaceId, peppers.candidateHashes(idempotencyMaterial), this.idempotencyCutoff());
+        if (previous) {
+          secret = this.replayedRotation(previous, current, requestHash, idempotencyKey);
+          replayed = true;
+          return current;
+        }
+      }
       if (current.state === 'revoked') throw revokedConflict(id);
       const now = this.deps.clock.now();
       secret = generateSecret(workspace.slug, SECRET_ENV[current.environment]);
       await endSecrets(tx, id, new Date(now.getTime() + overlapSeconds * 1000), now);
       const start = maskSecret(secret);
-      await insertSecret(tx, { keyId: id, ...this.deps.peppers.digest(secret), start, createdAt: now });
+      await insertSecret(tx, { keyId: id, ...peppers.digest(secret), start, createdAt: now });
+      if (idempotencyKey) {
+        await insertIdempotencyRecord(tx, {
+          workspaceId: caller.workspaceId,
+          idempotencyKeyHash: peppers.digest(idempotencyMaterial).hash,
+          requestHash,
+          keyId: id,
+          sealedSecret: sealSecret(peppers, idempotencyKey, secret),
+          createdAt: now,
+        });
+      }
       return { ...current, start, lastRotatedAt: now };
     });
-    return { key, secret };
+    return { key, secret, replayed };
+  }
+
+  /** The secret an earlier rotate with this Idempotency-Key issued, if it is still the key's newest. */
+  private replayedRotation(
+    previous: { requestHash: string; keyId: string; sealedSecret: string; createdAt: Date },
+    key: StoredApiKey,
+    requestHash: string,
+    idempotencyKey: string,
+  ): string {
+    if (previous.requestHash !== requestHash) {
+      throw new ConflictError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this Idempotency-Key was used within the last 24 hours with a different request; use a new key for a new request',
+      );
+    }
+    const secret = unsealSecret(this.deps.peppers, idempotencyKey, previous.sealedSecret);
+    // Still the key's newest secret: same start and the rotation this record was written with.
+    if (secret === null || key.start !== maskSecret(secret) || key.lastRotatedAt?.getTime() !== previous.createdAt.getTime()) {
+      throw new ConflictError(
+        'IDEMPOTENCY_KEY_REUSED',
+        `this Idempotency-Key rotated key ${previous.keyId}, which has been rotated again since; that secret can no longer be shown`,
+      );
+    }
+    return secret;
   }
 
   /** Only a key that was never used can be deleted; one with history must be disabled or revoked. */
@@ -355,6 +405,6 @@ function sameSettings(a: StoredApiKey, b: StoredApiKey): boolean {
 }
 
 /** A stable digest of a create body: key order does not matter, values do. */
-function hashRequest(input: CreateKeyInput): string {
+function hashRequest(input: CreateKeyInput | { rotate: string; overlapSeconds: number }): string {
   return createHash('sha256').update(canonicalJson(input)).digest('hex');
 }

@@ -135,6 +135,30 @@ forEachDialect('/v1/keys routes', (dialect) => {
       expect(json(enable).error.code).to.equal('KEY_REVOKED');
     });
 
+    it('replays a rotation for the same Idempotency-Key instead of rotating again, and refuses the key once it no longer fits', async () => {
+      const { key } = await h.createKey();
+      const rotate = (payload: object, idempotencyKey = 'rotate-webshop-1') =>
+        h.inject('POST', `/v1/keys/${key.id}/rotate`, { payload, headers: { 'idempotency-key': idempotencyKey } });
+      const first = await rotate({ overlapSeconds: 60 });
+      const secretsBefore = await h.count('key_secrets');
+      const again = await rotate({ overlapSeconds: 60 });
+      expect(again.statusCode).to.equal(200);
+      expect(again.headers['idempotent-replayed']).to.equal('true');
+      expect(again.headers['cache-control']).to.equal('no-store');
+      expect(json(again).secret).to.equal(json(first).secret);
+      expect(await h.count('key_secrets')).to.equal(secretsBefore);
+      const rotations = json(await h.inject('GET', `/v1/audit-events?keyId=${key.id}`)).items.filter((e: { action: string }) => e.action === 'key.rotated');
+      expect(rotations).to.have.length(1);
+
+      const otherBody = await rotate({ overlapSeconds: 0 });
+      expect(otherBody.statusCode).to.equal(409);
+      expect(json(otherBody).error.code).to.equal('IDEMPOTENCY_KEY_REUSED');
+      expect((await rotate({ overlapSeconds: 60 }, 'rotate-webshop-2')).statusCode).to.equal(200);
+      const afterNewerRotation = await rotate({ overlapSeconds: 60 });
+      expect(afterNewerRotation.statusCode).to.equal(409);
+      expect(json(afterNewerRotation).error.message).to.include('rotated again since');
+    });
+
     it('deletes an unused key (then 404) and refuses one with history with KEY_HAS_HISTORY', async () => {
       const unused = await h.createKey();
       expect((await h.inject('DELETE', `/v1/keys/${unused.key.id}`)).statusCode).to.equal(204);

@@ -4,8 +4,9 @@ import type { Services } from '../../app';
 import type { ConflictCode } from '../../domain/errors';
 import type { BulkAction } from '../../services/keys';
 import { callerOf } from '../auth';
+import { headerOf } from '../errors';
 import { managementRoute, versioned } from '../route';
-import { IssuedSecretSchema, KeySchema, RequestLogSchema, RotatePayload, pageOf, pageQuery } from '../schemas';
+import { IssuedSecretSchema, KeySchema, RequestLogSchema, RotatePayload, idempotencyHeaders, pageOf, pageQuery } from '../schemas';
 import { keyIdParams, secretResponse } from './keys';
 
 const MAX_BULK_IDS = 100;
@@ -34,16 +35,20 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       path: '/v1/keys/{id}/rotate',
       scope: 'keys:write',
       operationId: 'rotateKey',
-      description: 'Issue a new secret for the same key id and settings. overlapSeconds keeps the old secret valid that long (default 0).',
+      description:
+        'Issue a new secret for the same key id and settings. overlapSeconds keeps the old secret valid that long (default 0). Idempotency-Key: the same key and body within 24 h return the same secret instead of rotating again.',
       validate: {
         params: keyIdParams,
         payload: RotatePayload,
+        headers: idempotencyHeaders,
       },
       responses: { 200: IssuedSecretSchema.label('RotatedKey') },
-      conflicts: ['KEY_REVOKED'],
+      conflicts: ['KEY_REVOKED', 'IDEMPOTENCY_KEY_REUSED'],
       handler: async (request, h) => {
         const overlapSeconds = (request.payload as { overlapSeconds?: number } | null)?.overlapSeconds ?? 0;
-        return secretResponse(h, await keys.rotate(callerOf(request), request.params.id as string, overlapSeconds), 200);
+        const rotated = await keys.rotate(callerOf(request), request.params.id as string, overlapSeconds, headerOf(request, 'idempotency-key'));
+        const response = secretResponse(h, { key: rotated.key, secret: rotated.secret }, 200);
+        return rotated.replayed ? response.header('idempotent-replayed', 'true') : response;
       },
     }),
     managementRoute({

@@ -14,6 +14,7 @@ import {
   createKeyPayload,
   keyListFilters,
   idParam,
+  idempotencyHeaders,
   ifMatchHeaders,
   pageOf,
   pageQuery,
@@ -39,7 +40,7 @@ export function registerKeyRoutes(server: Server, services: Services, clock: Clo
       description: 'Create a key. The secret is in this response only. Idempotency-Key: the same key and body within 24 h return the same key.',
       validate: {
         payload: createKeyPayload(clock),
-        headers: Joi.object({ 'idempotency-key': Joi.string().min(1).max(255).pattern(/^[\x21-\x7e]+$/) }).unknown(true),
+        headers: idempotencyHeaders,
       },
       responses: { 201: IssuedSecretSchema },
       conflicts: ['NAME_TAKEN', 'MAX_ACTIVE_KEYS', 'IDEMPOTENCY_KEY_REUSED'],
