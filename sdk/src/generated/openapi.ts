@@ -923,6 +923,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description conflict with the current state; error.code is one of NAME_TAKEN, MAX_ACTIVE_KEYS, IDEMPOTENCY_KEY_REUSED */
             409: {
                 headers: {
@@ -1117,6 +1126,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description conflict with the current state; error.code is one of NAME_TAKEN */
             409: {
                 headers: {
@@ -1292,6 +1310,15 @@ export interface operations {
             };
             /** @description the root key lacks the scope workspaces:admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1499,6 +1526,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description conflict with the current state; error.code is one of KEY_HAS_HISTORY */
             409: {
                 headers: {
@@ -1618,6 +1654,15 @@ export interface operations {
             };
             /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1843,6 +1888,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description conflict with the current state; error.code is one of POLICY_IN_USE */
             409: {
                 headers: {
@@ -1962,6 +2016,15 @@ export interface operations {
             };
             /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2184,6 +2247,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description request body larger than this route accepts */
             413: {
                 headers: {
@@ -2279,6 +2351,15 @@ export interface operations {
             };
             /** @description the root key lacks the scope keys:write */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2400,6 +2481,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description request body larger than this route accepts */
             413: {
                 headers: {
@@ -2507,6 +2597,15 @@ export interface operations {
             };
             /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2637,6 +2736,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description conflict with the current state; error.code is one of KEY_REVOKED, MAX_ACTIVE_KEYS */
             409: {
                 headers: {
@@ -2756,6 +2864,15 @@ export interface operations {
             };
             /** @description no such object in this workspace (another workspace's id is unknown here too) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -82,7 +82,7 @@ export function toHttpError(err: Error, context: ErrorContext): HttpError {
   const boom = Boom.isBoom(err) ? err : Boom.boomify(err);
   const status = boom.output.statusCode;
   if (status >= 500) {
-    return { status, headers: {}, body: { error: { code: status === 503 ? 'UNAVAILABLE' : 'INTERNAL', message: `internal error; quote request id ${requestId} when reporting it`, requestId } } };
+    return { status, headers: status === 503 ? { 'retry-after': '1' } : {}, body: { error: { code: status === 503 ? 'UNAVAILABLE' : 'INTERNAL', message: `internal error; quote request id ${requestId} when reporting it`, requestId } } };
   }
   // Header names are case-insensitive, and Boom spells them its own way (`WWW-Authenticate`).
   const headers: Record<string, string> = {};

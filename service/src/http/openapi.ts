@@ -25,7 +25,7 @@ const RETRY_AFTER = { 'Retry-After': { description: 'seconds to wait before tryi
  * The error statuses one route can answer, read from what the route declares rather than one list for
  * all: 400 when it validates anything or takes a body, 401/429/503 when it authenticates (a root key is
  * looked up in the database), 403 when it needs a scope, 404 when its path names an object, 409 for the
- * conflict codes it declares, 412 when it accepts If-Match, 413/415 when it takes a body, 500 always.
+ * conflict codes it declares, 412 when it accepts If-Match, 408/413/415 when it takes a body, 500 always.
  */
 export function errorStatuses(method: string, path: string, settings: RouteSettingsView): Record<string, ErrorStatus> {
   const validate = settings.validate ?? {};
@@ -41,6 +41,7 @@ export function errorStatuses(method: string, path: string, settings: RouteSetti
     },
     '403': settings.app?.requiredScope !== undefined && { description: `the root key lacks the scope ${settings.app.requiredScope}` },
     '404': path.includes('{') && { description: 'no such object in this workspace (another workspace\'s id is unknown here too)' },
+    '408': takesBody && { description: 'the request body did not arrive within the request timeout; the connection is closed' },
     '409': conflicts.length > 0 && { description: `conflict with the current state; error.code is one of ${conflicts.join(', ')}` },
     '412': acceptsHeader(validate.headers, 'if-match') && { description: 'If-Match named a version that is no longer current' },
     '413': takesBody && { description: 'request body larger than this route accepts' },

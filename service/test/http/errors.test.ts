@@ -21,6 +21,13 @@ describe('the error mapper', () => {
     expect(toHttpError(busy, CONTEXT).headers).to.deep.equal({ 'retry-after': '7' });
   });
 
+  it('gives a 503 that is not the database\'s own (a plugin\'s Boom) the same Retry-After as every other 503', () => {
+    const mapped = toHttpError(Boom.serverUnavailable(), CONTEXT);
+    expect(mapped.status).to.equal(503);
+    expect(mapped.headers).to.deep.equal({ 'retry-after': '1' });
+    expect(mapped.body.error.code).to.equal('UNAVAILABLE');
+  });
+
   describe('through the server', () => {
     let h: Harness;
     before(async () => {

@@ -37,7 +37,7 @@ const COMPONENTS = [
 
 /** Every status each call can answer. Authenticated calls: 401, 403, 429, 500, 503; the rest by what the call takes. */
 const AUTHED = ['401', '403', '429', '500', '503'];
-const BODY = ['400', '413', '415'];
+const BODY = ['400', '408', '413', '415'];
 const STATUSES: Record<string, string[]> = {
   getHealth: ['200', '500'],
   getReadiness: ['200', '500', '503'],
