@@ -29,7 +29,7 @@ export class DbHealth {
     // database (a queue of grants for one key), not on a dead one.
     if (err instanceof DeadlineExceeded && this.db.answeredSince(err.startedAt)) return;
     this.down = true;
-    this.logger.error({ err: describe(err) }, 'database unreachable: verification answers 503 until it is back');
+    this.logger.error({ err: describe(err) }, 'database unreachable: verification serves only cached keys and leased units until it is back');
     this.probe = setInterval(() => void this.check(), this.probeMs);
     this.probe.unref();
   }
