@@ -18,7 +18,7 @@ import { KeyDirectory } from './verify/directory';
 import { DEFAULT_LEASE_OPTIONS, Leases, type LeaseOptions } from './verify/leases';
 import { Metrics } from './verify/metrics';
 import type { Invalidation } from './verify/ports';
-import { Recorder } from './verify/recorder';
+import { DEFAULT_RECORDER_OPTIONS, Recorder } from './verify/recorder';
 import { createSharedState, type SharedState } from './verify/sharedState';
 import { Verifier } from './verify/verifier';
 
@@ -57,6 +57,8 @@ export interface VerificationSettings {
   cacheSize: number;
   flushMs: number;
   leases: LeaseOptions;
+  /** How long one verification may wait on the database before it answers 503. */
+  verifyTimeoutMs: number;
 }
 
 const DEFAULT_VERIFICATION: VerificationSettings = {
@@ -64,9 +66,16 @@ const DEFAULT_VERIFICATION: VerificationSettings = {
   redisPrefix: 'ks:',
   cacheTtlMs: 30_000,
   cacheSize: 100_000,
-  flushMs: 1000,
+  flushMs: DEFAULT_RECORDER_OPTIONS.flushMs,
   leases: DEFAULT_LEASE_OPTIONS,
+  verifyTimeoutMs: 1000,
 };
+
+/**
+ * MySQL statements of a running service fail after this long without an answer (management calls then
+ * answer 503); never shorter than a verification may wait.
+ */
+const STATEMENT_TIMEOUT_MS = 5000;
 
 export function buildApp(parts: {
   db: Database;
@@ -91,7 +100,7 @@ export function buildApp(parts: {
   const directory = new KeyDirectory({ db, peppers, metrics }, { maxKeys: settings.cacheSize, ttlMs: settings.cacheTtlMs });
   const leases = new Leases({ db, metrics, now, health }, settings.leases);
   const balances = new BalanceLeases({ db, metrics, now, health, keys: leases }, settings.leases);
-  const recorder = new Recorder({ db, logger, metrics, health }, { flushMs: settings.flushMs, batch: 2000, maxBuffered: 200_000 });
+  const recorder = new Recorder({ db, logger, metrics, health }, { ...DEFAULT_RECORDER_OPTIONS, flushMs: settings.flushMs });
   const services: Services = {
     keys: new KeyService({ db, clock, peppers, publish }),
     keyReads: new KeyReadService({ db, clock }),
@@ -115,7 +124,19 @@ export function buildApp(parts: {
   metrics.gauge('keysmith_verify_buffered_logs', 'Request logs waiting to be written', () => recorder.pending);
   metrics.gauge('keysmith_redis_healthy', '1 while limits are shared through Redis', () => (shared.redisHealthy() ? 1 : 0));
   metrics.gauge('keysmith_database_healthy', '1 while verification can reach the database', () => (health.healthy ? 1 : 0));
-  const verifier = new Verifier({ db, clock, directory, leases, balances, limiter: shared.limiter, failures: shared.failures, recorder, health, metrics });
+  const verifier = new Verifier({
+    db,
+    clock,
+    directory,
+    leases,
+    balances,
+    limiter: shared.limiter,
+    failures: shared.failures,
+    recorder,
+    health,
+    metrics,
+    timeoutMs: settings.verifyTimeoutMs,
+  });
   const shutdown = async (): Promise<void> => {
     await Promise.all([leases.close(), balances.close()]);
     await recorder.close();
@@ -144,10 +165,10 @@ export function buildApp(parts: {
 export async function openApp(config: Config, options: { logger?: Logger; clock?: Clock; migrate?: boolean } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const { peppers, generated, discard } = loadPeppers(config);
-  const db = Database.open(config.database);
+  const db = Database.open(config.database, { statementTimeoutMs: Math.max(STATEMENT_TIMEOUT_MS, config.verifyTimeoutMs) });
   try {
     if (options.migrate ?? config.autoMigrate) {
-      const applied = await migrateToLatest(db);
+      const applied = await db.unbounded(() => migrateToLatest(db));
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     } else {
       const pending = await pendingMigrations(db);
@@ -173,6 +194,7 @@ export async function openApp(config: Config, options: { logger?: Logger; clock?
     cacheTtlMs: config.cacheTtlMs,
     cacheSize: config.cacheSize,
     flushMs: config.flushMs,
+    verifyTimeoutMs: config.verifyTimeoutMs,
   };
   return buildApp({ db, peppers, logger, verification, ...(options.clock ? { clock: options.clock } : {}) });
 }

@@ -24,6 +24,8 @@ export interface Config {
   cacheSize: number;
   /** How often request logs and usage counters are written (what a crash can lose at most). */
   flushMs: number;
+  /** How long one verification may wait on the database before it answers 503 UNAVAILABLE. */
+  verifyTimeoutMs: number;
   /** Slug of the workspace created on first start of an empty embedded database. */
   bootstrapWorkspace: string;
   shutdownTimeoutMs: number;
@@ -49,6 +51,7 @@ const schema = Joi.object({
   KEYSMITH_CACHE_TTL_SECONDS: Joi.number().min(0.1).max(3600).default(30),
   KEYSMITH_CACHE_SIZE: Joi.number().integer().min(1).max(10_000_000).default(100_000),
   KEYSMITH_FLUSH_MS: Joi.number().integer().min(10).max(60_000).default(1000),
+  KEYSMITH_VERIFY_TIMEOUT_MS: Joi.number().integer().min(10).max(30_000).default(1000),
   KEYSMITH_BOOTSTRAP_WORKSPACE: Joi.string().pattern(SLUG_PATTERN).default('default'),
   KEYSMITH_SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).max(600_000).default(10_000),
   KEYSMITH_REQUEST_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs),
@@ -83,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheTtlMs: Math.round((value.KEYSMITH_CACHE_TTL_SECONDS as number) * 1000),
     cacheSize: value.KEYSMITH_CACHE_SIZE as number,
     flushMs: value.KEYSMITH_FLUSH_MS as number,
+    verifyTimeoutMs: value.KEYSMITH_VERIFY_TIMEOUT_MS as number,
     bootstrapWorkspace: value.KEYSMITH_BOOTSTRAP_WORKSPACE as string,
     shutdownTimeoutMs: value.KEYSMITH_SHUTDOWN_TIMEOUT_MS as number,
     connectionLimits: {

@@ -13,34 +13,51 @@ export interface DatabaseTarget {
   location: string;
 }
 
+export interface DatabaseOptions {
+  /**
+   * MySQL: how long one statement may wait for the server's answer before its connection is dropped and
+   * the call fails (`ETIMEDOUT`). A server that stops answering without closing its connections (frozen,
+   * or behind a stalled network) would otherwise hold every call for as long as it stays so. Null: no bound
+   * (migrations, whose DDL may rightly take long).
+   */
+  statementTimeoutMs?: number | null;
+}
+
+/** A MySQL server that accepts TCP but never completes the handshake fails the connection after this long. */
+const CONNECT_TIMEOUT_MS = 2000;
+
 /** The one handle the service holds on its database. */
 export class Database {
   private constructor(
     readonly knex: Knex,
     readonly dialect: Dialect,
+    private readonly bound: StatementBound = { statementTimeoutMs: null, lastAnswerAt: null },
   ) {}
 
-  static open(target: DatabaseTarget): Database {
+  static open(target: DatabaseTarget, options: DatabaseOptions = {}): Database {
     if (target.dialect === 'mysql') {
+      const bound: StatementBound = { statementTimeoutMs: options.statementTimeoutMs ?? null, lastAnswerAt: 0 };
       return new Database(
         knexFactory({
           client: 'mysql2',
           // Multiple statements per query let a short transaction go out in two round trips (see
           // readThenWrite); every statement is built with bound values, never with spliced-in text.
-          connection: { uri: target.location, multipleStatements: true } as Knex.MySql2ConnectionConfig,
+          connection: { uri: target.location, multipleStatements: true, connectTimeout: CONNECT_TIMEOUT_MS } as Knex.MySql2ConnectionConfig,
           pool: {
             min: 0,
             max: 10,
             // Every transaction that needs order takes row locks (workspace, then key); read committed
             // spares them InnoDB's gap locks, which made concurrent quota upserts of different keys deadlock.
-            afterCreate: (conn: { query(sql: string, done: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) => {
-              conn.query('set session transaction isolation level read committed', (err) => done(err, conn));
+            afterCreate: (conn: MySqlConnection, done: (err: Error | null, conn: unknown) => void) => {
+              boundStatements(conn, bound);
+              conn.query('set session transaction isolation level read committed', (err: Error | null) => done(err, conn));
             },
           },
           // Fail fast when MySQL is down: verification answers 503 instead of queueing for a minute.
           acquireConnectionTimeout: 2000,
         }),
         'mysql',
+        bound,
       );
     }
     if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true, mode: 0o700 });
@@ -102,19 +119,85 @@ export class Database {
     }
   }
 
-  /** Readiness: can we run a query right now? */
-  async ping(): Promise<boolean> {
+  /** Runs `work` without the statement timeout (migrations: DDL on a large table may rightly take minutes). */
+  async unbounded<T>(work: () => Promise<T>): Promise<T> {
+    const { statementTimeoutMs } = this.bound;
+    this.bound.statementTimeoutMs = null;
     try {
-      await this.knex.raw('select 1');
+      return await work();
+    } finally {
+      this.bound.statementTimeoutMs = statementTimeoutMs;
+    }
+  }
+
+  /** Whether the server has answered any statement since `time` (`performance.now()`); always true in-process (SQLite). */
+  answeredSince(time: number): boolean {
+    return this.bound.lastAnswerAt === null || this.bound.lastAnswerAt >= time;
+  }
+
+  /** Readiness: can we run a query right now, within `timeoutMs`? */
+  async ping(timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), timeoutMs)));
+    const query = this.knex.raw('select 1').timeout(timeoutMs);
+    try {
+      await Promise.race([query, late]);
       return true;
     } catch {
+      query.catch(() => undefined);
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   close(): Promise<void> {
     return this.knex.destroy();
   }
+}
+
+const PING_TIMEOUT_MS = 1000;
+
+interface StatementBound {
+  statementTimeoutMs: number | null;
+  /** When (`performance.now()`) the server last answered a statement; null for SQLite, which always does. */
+  lastAnswerAt: number | null;
+}
+
+interface MySqlConnection {
+  query(sql: unknown, values: unknown, done?: (err: Error | null, ...rest: unknown[]) => void): unknown;
+  query(sql: string, done: (err: Error | null) => void): unknown;
+  stream: { destroy(err?: Error): void };
+}
+
+/**
+ * Bounds every statement on `conn` (knex's, transactions' BEGIN/COMMIT and the driver's own included):
+ * when the server has not answered within the bound, the connection is destroyed, which fails the
+ * statement (and anything queued behind it) with `ETIMEDOUT` and keeps the pool from handing it out again.
+ * Whether a write so cut short was applied is unknown: callers that retry writes must allow for that.
+ */
+function boundStatements(conn: MySqlConnection, bound: StatementBound): void {
+  const query = conn.query.bind(conn) as (sql: unknown, values: unknown, done?: (...args: unknown[]) => void) => unknown;
+  conn.query = ((sql: unknown, values: unknown, done?: (...args: unknown[]) => void) => {
+    const ms = bound.statementTimeoutMs;
+    const callback = typeof values === 'function' ? (values as (...args: unknown[]) => void) : done;
+    if (!callback) return query(sql, values, done);
+    const timer =
+      ms === null
+        ? undefined
+        : setTimeout(() => {
+            const err = Object.assign(new Error(`the database did not answer within ${ms} ms`), { code: 'ETIMEDOUT' });
+            conn.stream.destroy(err);
+          }, ms);
+    const finish = (...args: unknown[]): void => {
+      clearTimeout(timer);
+      const err = args[0] as { code?: unknown } | null;
+      // An answer, even an SQL error: the server is there.
+      if (!err || (typeof err.code === 'string' && err.code.startsWith('ER_'))) bound.lastAnswerAt = performance.now();
+      callback(...args);
+    };
+    return typeof values === 'function' ? query(sql, finish) : query(sql, values, finish);
+  }) as MySqlConnection['query'];
 }
 
 type RawArgs = [sql: string, bindings: readonly Knex.Value[]];

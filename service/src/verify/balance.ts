@@ -2,6 +2,7 @@ import type { Database } from '../db/database';
 import { UnavailableError } from '../domain/errors';
 import { grantBalance, returnBalance, type BalanceGrant, type BalanceReturn } from '../repositories/workspaceBalance';
 import type { DbHealth } from './dbHealth';
+import { NO_DEADLINE, waitForDatabase, type Deadline } from './deadline';
 import type { LeasedLimits, LeaseOptions, Leases, ReserveOutcome } from './leases';
 import { countDbQuery, type Metrics } from './metrics';
 
@@ -69,11 +70,11 @@ export class BalanceLeases {
    * request never holds units of one while it waits for a grant of the other (held units would look used
    * to concurrent requests, and a limit with room could answer "full"). Cost 0 takes nothing here.
    */
-  async reserve(limits: LeasedLimits, workspaceId: string, cost: number): Promise<ReserveOutcome> {
-    if (cost <= 0) return this.deps.keys.reserve(limits, cost);
+  async reserve(limits: LeasedLimits, workspaceId: string, cost: number, deadline: Pick<Deadline, 'race'> = NO_DEADLINE): Promise<ReserveOutcome> {
+    if (cost <= 0) return this.deps.keys.reserve(limits, cost, deadline);
     for (;;) {
-      const exhausted = await this.ready(workspaceId, cost);
-      const own = this.deps.keys.reserveNow(limits, cost) ?? (await this.deps.keys.reserve(limits, cost));
+      const exhausted = await this.ready(workspaceId, cost, deadline);
+      const own = this.deps.keys.reserveNow(limits, cost) ?? (await this.deps.keys.reserve(limits, cost, deadline));
       if (!own.ok) return own;
       const undo = exhausted ? null : this.takeNow(workspaceId, cost);
       if (undo) {
@@ -105,18 +106,18 @@ export class BalanceLeases {
    * Waits until the workspace's lease can cover `cost` (granting from the database as needed) or the
    * balance is known to be too low; true in the latter case. Takes nothing.
    */
-  private async ready(workspaceId: string, cost: number): Promise<boolean> {
+  private async ready(workspaceId: string, cost: number, deadline: Pick<Deadline, 'race'>): Promise<boolean> {
     for (let fetched = false; ; ) {
       const lease = this.leaseFor(workspaceId);
       if (lease.pending) {
-        await lease.pending;
+        await waitForDatabase(lease.pending, deadline, this.deps.health, unreachable);
         continue;
       }
       if (lease.unlimited || lease.units >= cost) return false;
       const now = this.deps.now();
       if (fetched ? lease.exhausted !== null : lease.stillExhausted(cost, now)) return true;
       lease.pending = this.refill(lease, cost, now).finally(() => (lease.pending = null));
-      await lease.pending;
+      await waitForDatabase(lease.pending, deadline, this.deps.health, unreachable);
       fetched = true;
     }
   }
@@ -164,7 +165,7 @@ export class BalanceLeases {
       });
     } catch (err) {
       this.deps.health.reportFailure(err);
-      throw new UnavailableError("the database cannot be reached to check the workspace's credit balance; nothing was consumed");
+      throw unreachable();
     }
     if (lease.released) {
       // Invalidated while the grant was in flight: its units go straight back.
@@ -253,3 +254,5 @@ export class BalanceLeases {
 const MAX_UNRETURNED = 10_000;
 
 const NOTHING_TAKEN = (): void => undefined;
+
+const unreachable = (): UnavailableError => new UnavailableError("the database cannot be reached to check the workspace's credit balance; nothing was consumed");

@@ -1,14 +1,17 @@
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
+import { DeadlineExceeded } from './deadline';
 
 /**
- * Whether verification may rely on the database. The first failed database call marks it down; from then
- * on verification fails closed (503, nothing consumed) without waiting on the driver, while a probe runs
- * `select 1` every `probeMs` and marks it up again by itself.
+ * Whether verification may rely on the database. The first failed database call (or one that did not
+ * answer within the verification timeout) marks it down; from then on what needs the database answers 503
+ * (nothing consumed) without waiting on the driver, while a probe runs `select 1` (bounded by `probeMs`)
+ * every `probeMs` and marks it up again by itself.
  */
 export class DbHealth {
   private down = false;
   private probe: NodeJS.Timeout | null = null;
+  private checking = false;
 
   constructor(
     private readonly db: Database,
@@ -22,14 +25,21 @@ export class DbHealth {
 
   reportFailure(err: unknown): void {
     if (this.down) return;
+    // A verification that ran out of time while the database kept answering others waited on a busy
+    // database (a queue of grants for one key), not on a dead one.
+    if (err instanceof DeadlineExceeded && this.db.answeredSince(err.startedAt)) return;
     this.down = true;
-    this.logger.error({ err: describe(err) }, 'database unreachable: verification answers 503 until it is back');
+    this.logger.error({ err: describe(err) }, 'database unreachable: verification serves only cached keys and leased units until it is back');
     this.probe = setInterval(() => void this.check(), this.probeMs);
     this.probe.unref();
   }
 
   private async check(): Promise<void> {
-    if (!(await this.db.ping())) return;
+    // A database that does not answer holds a probe for `probeMs`: the next one waits for it.
+    if (this.checking) return;
+    this.checking = true;
+    const up = await this.db.ping(this.probeMs).finally(() => (this.checking = false));
+    if (!up || !this.down) return;
     this.down = false;
     if (this.probe) clearInterval(this.probe);
     this.probe = null;

@@ -58,6 +58,11 @@ export class KeyDirectory {
   private readonly workspaces: LruCache<string, Workspace>;
   private readonly policies: LruCache<string, QuotaPolicy | null>;
   private generation = 0;
+  /**
+   * Lookups in flight by fingerprint: a burst for one uncached key makes one lookup, not one per request
+   * (which queued for the pool). Joined only within the generation it started in, so a change is never hidden.
+   */
+  private readonly loading = new Map<string, { generation: number; key: Promise<VerifiableKey | null> }>();
 
   constructor(
     private readonly deps: { db: Database; peppers: PepperRing; metrics: Metrics },
@@ -78,7 +83,19 @@ export class KeyDirectory {
   }
 
   /** Looks the secret up in the database (every pepper version); null when no live secret matches. Throws on database errors. */
-  async load(secret: string, fingerprint: string, now: number): Promise<VerifiableKey | null> {
+  load(secret: string, fingerprint: string, now: number): Promise<VerifiableKey | null> {
+    const joined = this.loading.get(fingerprint);
+    if (joined && joined.generation === this.generation) return joined.key;
+    const loading = { generation: this.generation, key: this.lookUp(secret, fingerprint, now) };
+    this.loading.set(fingerprint, loading);
+    const forget = (): void => {
+      if (this.loading.get(fingerprint) === loading) this.loading.delete(fingerprint);
+    };
+    loading.key.then(forget, forget);
+    return loading.key;
+  }
+
+  private async lookUp(secret: string, fingerprint: string, now: number): Promise<VerifiableKey | null> {
     const generation = this.generation;
     countDbQuery(this.deps.metrics, 'lookup');
     const found = await findKeyBySecretHashes(this.deps.db.knex, this.deps.peppers.candidateHashes(secret), now);
@@ -93,6 +110,11 @@ export class KeyDirectory {
   /** The workspace's failed-attempt policy (cached with the workspace; loaded once otherwise). */
   async failedAuthPolicy(workspaceId: string): Promise<FailedAuthPolicy> {
     return (await this.workspace(workspaceId)).failedAuthPolicy;
+  }
+
+  /** The workspace's failed-attempt policy if its workspace is cached (no database call). */
+  cachedFailedAuthPolicy(workspaceId: string): FailedAuthPolicy | undefined {
+    return this.workspaces.get(workspaceId)?.failedAuthPolicy;
   }
 
   private async workspace(id: string): Promise<Workspace> {

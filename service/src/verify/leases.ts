@@ -5,6 +5,7 @@ import type { Quota, QuotaWindow } from '../domain/model';
 import type { ExhaustedWindow, QuotaState } from '../domain/verification';
 import { bucketOf, grantLease, purgeOldBuckets, returnLease, type CreditTerms, type LeaseGrant, type LeaseReturn, type WindowUsage } from '../repositories/usage';
 import type { DbHealth } from './dbHealth';
+import { NO_DEADLINE, waitForDatabase, type Deadline } from './deadline';
 import { countDbQuery, type Metrics } from './metrics';
 
 /** What a key's limits need from the lease: its quotas and its credit terms. */
@@ -118,14 +119,18 @@ export class Leases {
     return this.leases.size;
   }
 
-  /** Takes one request and `cost` credits from the key's lease, leasing more from the database as needed. */
-  async reserve(limits: LeasedLimits, cost: number): Promise<ReserveOutcome> {
+  /**
+   * Takes one request and `cost` credits from the key's lease, leasing more from the database as needed,
+   * waiting for it no longer than `deadline` (then `UnavailableError`; a grant still in flight lands in the
+   * lease for later requests). While the database is down, only what the lease holds is served.
+   */
+  async reserve(limits: LeasedLimits, cost: number, deadline: Pick<Deadline, 'race'> = NO_DEADLINE): Promise<ReserveOutcome> {
     if (!hasQuota(limits.quota) && limits.credits === null) return { ok: true, reservation: NO_LIMITS };
     for (let fetched = false; ; ) {
       const lease = this.leaseFor(limits);
       const now = this.deps.now();
       if (lease.pending) {
-        await lease.pending;
+        await this.wait(lease.pending, deadline);
         continue;
       }
       if (lease.requests > 0 && lease.bucketStart !== bucketOf(now)) {
@@ -136,10 +141,16 @@ export class Leases {
       if (lease.hasRoom(cost)) return { ok: true, reservation: this.take(lease, cost) };
       const exhausted = fetched ? lease.exhausted?.window : lease.stillExhausted(cost, now);
       if (exhausted) return { ok: false, window: exhausted };
+      if (!this.deps.health.healthy) throw unreachable();
       lease.pending = this.refill(lease, cost, now).finally(() => (lease.pending = null));
-      await lease.pending;
+      await this.wait(lease.pending, deadline);
       fetched = true;
     }
+  }
+
+  /** Waits for the lease's grant or return in flight, until `deadline` at most; at once fails while the database is down. */
+  private wait(pending: Promise<void>, deadline: Pick<Deadline, 'race'>): Promise<void> {
+    return waitForDatabase(pending, deadline, this.deps.health, unreachable);
   }
 
   private async dropRequests(lease: Lease): Promise<void> {
@@ -195,8 +206,9 @@ export class Leases {
             : null,
       });
     } catch (err) {
+      // A grant cut short on its COMMIT may still have been applied: its units then stay counted as used.
       this.deps.health.reportFailure(err);
-      throw new UnavailableError('the database cannot be reached to check this key\'s quota; nothing was consumed');
+      throw unreachable();
     }
     if (lease.released) {
       // Invalidated while the grant was in flight: its units go straight back.
@@ -282,15 +294,30 @@ export class Leases {
     if (this.returning.get(keyId) === sending) this.returning.delete(keyId);
   }
 
-  /** A return that fails is kept and tried again once the database is back; until then its units stay counted as used (never over-admits). */
+  /**
+   * A return runs in one transaction. One that fails before its COMMIT went out changed nothing: it is kept
+   * and tried again once the database is back (while the database is down it is kept without trying). One
+   * cut short on its COMMIT may have been applied, and applying it twice would hand its units out twice:
+   * it is dropped, and its units stay counted as used. Either way a failure never over-admits.
+   */
   private async returnOrKeep(unused: LeaseReturn): Promise<void> {
+    if (!this.deps.health.healthy) return this.keep(unused);
+    let committing = false;
     try {
       countDbQuery(this.deps.metrics, 'lease_return');
-      await returnLease(this.deps.db.knex, unused);
+      await this.deps.db.transaction(async (tx) => {
+        await returnLease(tx, unused);
+        committing = true;
+      });
     } catch (err) {
       this.deps.health.reportFailure(err);
-      if (this.unreturned.length < MAX_UNRETURNED) this.unreturned.push(unused);
+      if (!committing) return this.keep(unused);
+      this.deps.metrics.count('keysmith_lease_returns_abandoned_total', 'Lease returns whose COMMIT got no answer: their units stay counted as used', '');
     }
+  }
+
+  private keep(unused: LeaseReturn): void {
+    if (this.unreturned.length < MAX_UNRETURNED) this.unreturned.push(unused);
   }
 
   private retryReturns(): Promise<unknown> {
@@ -332,6 +359,8 @@ export class Leases {
 
 const PURGE_EVERY_MS = 3600 * 1000;
 const MAX_UNRETURNED = 100_000;
+
+const unreachable = (): UnavailableError => new UnavailableError('the database cannot be reached to check this key\'s quota; nothing was consumed');
 
 const NO_LIMITS: Reservation = { fromLease: false, undo: () => undefined, quota: () => undefined, credits: () => undefined };
 

@@ -7,6 +7,7 @@ import { markFirstUse } from '../repositories/verification';
 import type { Database } from '../db/database';
 import type { BalanceLeases } from './balance';
 import type { DbHealth } from './dbHealth';
+import { Deadline } from './deadline';
 import type { KeyDirectory, VerifiableKey } from './directory';
 import type { Leases, Reservation } from './leases';
 import { countDbQuery, type Metrics } from './metrics';
@@ -24,6 +25,8 @@ export interface VerifierDeps {
   recorder: Recorder;
   health: DbHealth;
   metrics: Metrics;
+  /** How long one verification may wait on the database before it answers 503. */
+  timeoutMs: number;
 }
 
 /** Compared against when no key matched, so an unknown key and a wrong one take the same path. */
@@ -38,17 +41,19 @@ interface Decision {
 /**
  * `POST /v1/verify`: answers whether a key is good for a request, checking in SPEC's order and consuming
  * limits all-or-nothing. The hot path (a cached key with room in its lease) makes no database call; every
- * answer is counted and logged through the write-behind recorder.
+ * answer is counted and logged through the write-behind recorder. What needs the database waits for it at
+ * most `timeoutMs`, and not at all while it is known to be down: then the answer is 503, nothing consumed.
  */
 export class Verifier {
   constructor(private readonly deps: VerifierDeps) {}
 
   async verify(workspaceId: string, request: VerifyRequest): Promise<VerifyResult> {
     const started = performance.now();
-    // Fail closed: without the database, quotas cannot be exact and changes cannot be seen.
-    if (!this.deps.health.healthy) throw unavailable();
+    const deadline = new Deadline(this.deps.timeoutMs);
     const now = this.deps.clock.now().getTime();
-    const { result, key, creditsSpent } = await this.decide(workspaceId, request, now);
+    // One spelling per address, for the checks and in the request log alike.
+    const ip = request.ip === undefined ? undefined : normaliseIp(request.ip);
+    const { result, key, creditsSpent } = await this.decide(workspaceId, ip === undefined ? request : { ...request, ip }, now, deadline);
     this.deps.metrics.count('keysmith_verifications_total', 'Verifications answered, by result code', `code="${result.code}"`);
     this.deps.recorder.record(
       {
@@ -57,7 +62,7 @@ export class Verifier {
         endpoint: request.endpoint ?? null,
         code: result.code,
         durationMicros: Math.round((performance.now() - started) * 1000),
-        clientIp: request.ip ?? null,
+        clientIp: ip ?? null,
         creditsSpent,
         createdAt: now,
       },
@@ -66,11 +71,10 @@ export class Verifier {
     return result;
   }
 
-  private async decide(workspaceId: string, given: VerifyRequest, now: number): Promise<Decision> {
-    const request = given.ip === undefined ? given : { ...given, ip: normaliseIp(given.ip) };
-    const key = await this.find(request.key, now);
+  private async decide(workspaceId: string, request: VerifyRequest, now: number, deadline: Deadline): Promise<Decision> {
+    const key = await this.find(request.key, now, deadline);
     if (!key || key.workspaceId !== workspaceId || (key.secretExpiresAt !== null && key.secretExpiresAt <= now)) {
-      if (request.ip !== undefined) await this.recordFailure(workspaceId, request.ip, now);
+      if (request.ip !== undefined) await this.recordFailure(workspaceId, request.ip, now, deadline);
       return { result: { valid: false, code: 'INVALID' }, key: null, creditsSpent: 0 };
     }
     const deny = (code: VerifyCode, extra: Partial<VerifyResult> = {}): Decision => ({
@@ -91,8 +95,8 @@ export class Verifier {
     const cost = request.cost ?? 1;
     // A workspace with a credit balance: the cost is taken from it too, all-or-nothing with the key's limits.
     const reserved = key.workspaceBalance
-      ? await this.deps.balances.reserve(key.leased, key.workspaceId, cost)
-      : await this.deps.leases.reserve(key.leased, cost);
+      ? await this.deps.balances.reserve(key.leased, key.workspaceId, cost, deadline)
+      : await this.deps.leases.reserve(key.leased, cost, deadline);
     if (!reserved.ok) {
       const rate = await this.deps.limiter.peek(key.rateChecks, now);
       if (!rate.allowed) return deny(rateCode(key, rate), { ratelimit: rateState(rate) });
@@ -104,7 +108,7 @@ export class Verifier {
       return deny(rateCode(key, rate), { ratelimit: rateState(rate), ...limitsOf(reserved.reservation) });
     }
     // A key without quotas or credits records its first use here; a leased one already has usage rows.
-    if (!key.used && !reserved.reservation.fromLease) await this.markUsed(key, now, reserved.reservation);
+    if (!key.used && !reserved.reservation.fromLease) await this.markUsed(key, now, reserved.reservation, deadline);
     key.used = true;
     return {
       result: {
@@ -123,19 +127,13 @@ export class Verifier {
   }
 
   /** The key the secret belongs to: checksum first (no lookup for garbage), then the cache by fingerprint, then the database. */
-  private async find(secret: string, now: number): Promise<VerifiableKey | null> {
+  private async find(secret: string, now: number, deadline: Deadline): Promise<VerifiableKey | null> {
     const parsed = parseSecret(secret);
     if (!parsed || parsed.env === 'root') return null;
     const { directory } = this.deps;
     const name = fingerprint(secret);
     let key = directory.cached(name) ?? null;
-    if (!key) {
-      try {
-        key = await directory.load(secret, name, now);
-      } catch (err) {
-        throw this.dbFailure(err);
-      }
-    }
+    if (!key) key = await this.fromDatabase(deadline, () => directory.load(secret, name, now));
     const match = timingSafeEqual(Buffer.from(name, 'base64'), key ? key.fingerprint : NO_FINGERPRINT);
     return match ? key : null;
   }
@@ -153,27 +151,38 @@ export class Verifier {
    * The key's first verification on this instance writes `last_used_at` before answering (once per key
    * ever, in effect): from then on it has history and cannot be deleted, even before the logs are flushed.
    */
-  private async markUsed(key: VerifiableKey, now: number, reservation: Reservation): Promise<void> {
+  private async markUsed(key: VerifiableKey, now: number, reservation: Reservation, deadline: Deadline): Promise<void> {
     try {
-      countDbQuery(this.deps.metrics, 'first_use');
-      await markFirstUse(this.deps.db.knex, key.id, now);
+      await this.fromDatabase(deadline, () => {
+        countDbQuery(this.deps.metrics, 'first_use');
+        return markFirstUse(this.deps.db.knex, key.id, now);
+      });
     } catch (err) {
       // A 503 consumes nothing: give back what this request took (it got this far, so the rate limit admitted it).
       reservation.undo();
       await this.deps.limiter.refund(key.rateChecks, now);
-      throw this.dbFailure(err);
+      throw err;
     }
   }
 
-  private async recordFailure(workspaceId: string, ip: string, now: number): Promise<void> {
-    let policy;
+  private async recordFailure(workspaceId: string, ip: string, now: number, deadline: Deadline): Promise<void> {
+    // A database error is never counted as a failed attempt.
+    const { directory } = this.deps;
+    const policy = directory.cachedFailedAuthPolicy(workspaceId) ?? (await this.fromDatabase(deadline, () => directory.failedAuthPolicy(workspaceId)));
+    await this.deps.failures.recordFailure(workspaceId, ip, policy, now);
+  }
+
+  /**
+   * A database call of this verification: refused at once while the database is known to be down, and
+   * abandoned at the deadline (which marks it down: a database that does not answer is not there).
+   */
+  private async fromDatabase<T>(deadline: Deadline, work: () => Promise<T>): Promise<T> {
+    if (!this.deps.health.healthy) throw unavailable();
     try {
-      policy = await this.deps.directory.failedAuthPolicy(workspaceId);
+      return await deadline.race(work());
     } catch (err) {
-      // A database error is never counted as a failed attempt.
       throw this.dbFailure(err);
     }
-    await this.deps.failures.recordFailure(workspaceId, ip, policy, now);
   }
 
   private dbFailure(err: unknown): UnavailableError {

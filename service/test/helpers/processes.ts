@@ -215,6 +215,7 @@ export async function killAll(services: ServiceProcess[]): Promise<void> {
 export interface Answer {
   status: number;
   body: any;
+  headers: Record<string, string>;
 }
 
 /** One HTTP call to a process, as the root key's holder; network failures reject. */
@@ -226,7 +227,7 @@ export async function call(service: ServiceProcess, rootKey: string, method: str
     signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: Object.fromEntries(res.headers) };
 }
 
 /** Resolves once the process says (in /metrics) that its limits are shared through Redis. */

@@ -109,11 +109,14 @@ export function forEachStateBackend(title: string, body: (backend: StateBackend)
 }
 
 /**
- * A TCP proxy in front of Redis that a test can cut and restore, to play an outage without touching the
- * Redis other suites use.
+ * A TCP proxy in front of Redis or MySQL that a test can cut and restore, or hold and release, to play an
+ * outage without touching the server other suites use.
  */
 export class CuttableProxy {
   private readonly sockets = new Set<Socket>();
+  /** Client and upstream socket of every connection, for `hold` and `release`. */
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private held = false;
   private server: Server | null = null;
   private port = 0;
 
@@ -142,6 +145,25 @@ export class CuttableProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * Stops forwarding without closing anything, as a frozen server (SIGSTOP) looks from outside: bytes sent
+   * either way wait, connections stay open, and new ones are accepted (and connected upstream) but get no
+   * answer, until `release`.
+   */
+  hold(): void {
+    this.held = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream).pause();
+      upstream.unpipe(client).pause();
+    }
+  }
+
+  /** Forwards again, what waited first. */
+  release(): void {
+    this.held = false;
+    for (const pair of this.pairs) pipeBoth(pair);
+  }
+
   /** Accepts connections again, on the same port. */
   async restore(): Promise<void> {
     const server = createServer((client) => this.forward(client));
@@ -155,18 +177,30 @@ export class CuttableProxy {
 
   private forward(client: Socket): void {
     const upstream = connect(Number(this.target.port || 6379), this.target.hostname);
-    for (const socket of [client, upstream]) {
+    const pair: [Socket, Socket] = [client, upstream];
+    this.pairs.add(pair);
+    for (const socket of pair) {
       this.sockets.add(socket);
       socket.on('error', () => undefined);
       socket.on('close', () => {
         this.sockets.delete(socket);
+        this.pairs.delete(pair);
         client.destroy();
         upstream.destroy();
       });
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (this.held) {
+      client.pause();
+      upstream.pause();
+    } else {
+      pipeBoth(pair);
+    }
   }
+}
+
+function pipeBoth([client, upstream]: [Socket, Socket]): void {
+  client.pipe(upstream);
+  upstream.pipe(client);
 }
 
 /** Polls `condition` until it holds; fails after `timeoutMs` naming what it waited for. */

@@ -84,12 +84,13 @@ describeCluster('verification when a dependency is down', (redis) => {
     });
     printDiagnosticsOnFailure(() => services);
 
-    it('answers 503 quickly, blocks no IP, consumes nothing, and recovers by itself', async function () {
+    it('serves what its caches and leases hold, answers 503 quickly for the rest, blocks no IP, consumes nothing, and recovers by itself', async function () {
       this.timeout(40_000);
       const [service] = services as [ServiceProcess];
       const cached = await database.createKey(service, { rateLimit: UNLIMITED_RATE });
       const leased = await database.createKey(service, { quota: { daily: 5 }, rateLimit: UNLIMITED_RATE });
       const untouched = await database.createKey(service, { quota: { daily: 5 }, rateLimit: UNLIMITED_RATE });
+      const uncached = await database.createKey(service, { rateLimit: UNLIMITED_RATE });
       expect(await codes(service, 1, { key: cached.secret })).to.deep.equal(['VALID']);
       expect(await codes(service, 1, { key: leased.secret }), 'leased: one of its 5 before the outage').to.deep.equal(['VALID']);
       const invalidKeys = Array.from({ length: MAX_FAILURES + 5 }, (_, i) => (i % 2 ? generateSecret('acme', 'live') : `acme_live_garbage${i}`));
@@ -106,36 +107,122 @@ describeCluster('verification when a dependency is down', (redis) => {
         slowest.ms = Math.max(slowest.ms, answer.ms);
         return answer;
       };
-      // A cached key needs no database until something is written or leased: how long until it says 503.
-      let first: Answer;
-      do first = await during({ key: cached.secret });
-      while (first.status === 200 && performance.now() - cutAt < 5000);
+      // A key never verified here needs the database to be found.
+      const first = await during({ key: untouched.secret });
       const failedClosedMs = Math.round(performance.now() - cutAt);
       expect(first.status, JSON.stringify(first.body)).to.equal(503);
       expect(first.body.error.code).to.equal('UNAVAILABLE');
-      for (const payload of [{ key: cached.secret }, { key: leased.secret }, { key: untouched.secret }]) {
-        expect(codeOf(await during(payload)), JSON.stringify(payload)).to.equal('HTTP_503');
+      expect(first.headers['retry-after']).to.equal('1');
+      // A cached key that has been used needs no database. The leased key's lease holds 2 of its 5 (a quarter
+      // of what was left, rounded up), one used: the other is served, then a new lease needs the database.
+      expect(codeOf(await during({ key: cached.secret })), 'cached').to.equal('VALID');
+      expect(await Promise.all([during({ key: leased.secret }), during({ key: leased.secret })]).then((answers) => answers.map(codeOf).sort()), 'leased').to.deep.equal([
+        'HTTP_503',
+        'VALID',
+      ]);
+      expect(codeOf(await during({ key: untouched.secret })), 'untouched').to.equal('HTTP_503');
+      // Text failing the checksum is invalid whatever the database says; a well-formed unknown key is a 503, never counted.
+      for (const key of invalidKeys) {
+        expect(codeOf(await during({ key, ip: '198.51.100.2' })), key).to.equal(key.includes('garbage') ? 'INVALID' : 'HTTP_503');
       }
-      for (const key of invalidKeys) expect(codeOf(await during({ key, ip: '198.51.100.2' })), key).to.equal('HTTP_503');
       // Long enough for idle leases to be swept (their return fails) and for flushes to be retried.
       while (performance.now() - cutAt < 3500) {
         expect(codeOf(await during({ key: leased.secret }))).to.equal('HTTP_503');
+        expect(codeOf(await during({ key: cached.secret }))).to.equal('VALID');
         await sleep(100);
       }
       expect(slowest.ms, 'slowest answer during the outage (ms)').to.be.below(3000);
 
       await proxy.restore();
-      const recoveredMs = await timeUntil(service, { key: cached.secret }, 'VALID', performance.now(), 10_000);
+      const recoveredMs = await timeUntil(service, { key: uncached.secret }, 'VALID', performance.now(), 10_000);
       console.log(`      503 ${failedClosedMs} ms after the cut (slowest answer ${Math.round(slowest.ms)} ms); VALID again ${recoveredMs} ms after the restore`);
       expect(failedClosedMs, 'first 503 after the cut (ms)').to.be.below(3000);
       expect(recoveredMs, 'VALID again after the restore (ms)').to.be.below(5000);
 
+      expect(count(invalidKeys.map((key) => String(key.includes('garbage'))), 'true'), 'failed attempts counted during the outage').to.be.below(MAX_FAILURES);
       expect(await codes(service, 1, { key: cached.secret, ip: '198.51.100.2' }), 'the IP that sent invalid keys during the outage').to.deep.equal(['VALID']);
       const untouchedCodes = await codes(service, 8, { key: untouched.secret });
       expect(count(untouchedCodes, 'VALID'), `untouched (quota 5): ${untouchedCodes.join(' ')}`).to.equal(5);
       const leasedCodes = await codes(service, 8, { key: leased.secret });
       // A lease held when the outage began must not lose its units (e.g. to an idle sweep whose return failed).
-      expect(count(leasedCodes, 'VALID'), `leased (quota 5, 1 used before the outage): ${leasedCodes.join(' ')}`).to.equal(4);
+      expect(count(leasedCodes, 'VALID'), `leased (quota 5, 1 used before the outage, 1 during it): ${leasedCodes.join(' ')}`).to.equal(3);
+    });
+  });
+
+  describe('MySQL stops answering', () => {
+    let proxy: CuttableProxy;
+    let services: ServiceProcess[] = [];
+    before(async function () {
+      this.timeout(30_000);
+      proxy = await CuttableProxy.start(process.env.KEYSMITH_TEST_MYSQL_URL!);
+      services = await startServices(1, serviceEnv(database.url(proxy.url)));
+    });
+    after(async () => {
+      await killAll(services);
+      await proxy?.cut();
+    });
+    printDiagnosticsOnFailure(() => services);
+
+    it('answers every verification within the timeout, serves caches and leases, over-admits nothing, and recovers by itself', async function () {
+      this.timeout(40_000);
+      const [service] = services as [ServiceProcess];
+      await awayFromHourBoundary();
+      const hot = await database.createKey(service, { rateLimit: UNLIMITED_RATE });
+      const hotQuota = await database.createKey(service, { quota: { daily: 1000 }, rateLimit: UNLIMITED_RATE });
+      const cold = await database.createKey(service, { rateLimit: UNLIMITED_RATE });
+      // Quota 4: its first lease holds the one unit it uses, so its next request needs a grant.
+      const granting = await database.createKey(service, { quota: { daily: 4 }, rateLimit: UNLIMITED_RATE });
+      expect(await codes(service, 1, { key: hot.secret }), 'hot').to.deep.equal(['VALID']);
+      expect(await codes(service, 1, { key: hotQuota.secret }), 'hot with a quota').to.deep.equal(['VALID']);
+      expect(await codes(service, 1, { key: granting.secret }), 'granting').to.deep.equal(['VALID']);
+
+      proxy.hold();
+      const heldAt = performance.now();
+      const answers: Array<Answer & { ms: number; what: string }> = [];
+      const during = async (what: string, payload: Record<string, unknown>): Promise<Answer & { ms: number }> => {
+        const answer = await verify(service, payload);
+        answers.push({ ...answer, what });
+        return answer;
+      };
+      // From memory: no database call, so the hold is not noticed.
+      expect(codeOf(await during('hot', { key: hot.secret }))).to.equal('VALID');
+      for (let i = 0; i < 5; i++) expect(codeOf(await during('hot with a quota', { key: hotQuota.secret }))).to.equal('VALID');
+      // A lookup and a lease grant wait for the database until the timeout (1 s by default), not for the database.
+      const [coldAnswer, grantAnswer] = await Promise.all([during('cold', { key: cold.secret }), during('granting', { key: granting.secret })]);
+      for (const answer of [coldAnswer, grantAnswer]) {
+        expect(answer.status, JSON.stringify(answer.body)).to.equal(503);
+        expect(answer.body.error.code).to.equal('UNAVAILABLE');
+        expect(answer.headers['retry-after']).to.equal('1');
+      }
+      // Now known down: what needs the database fails at once, what memory holds is still served.
+      expect(codeOf(await during('unknown', { key: generateSecret('acme', 'live') }))).to.equal('HTTP_503');
+      expect(codeOf(await during('cold again', { key: cold.secret }))).to.equal('HTTP_503');
+      expect(codeOf(await during('hot', { key: hot.secret }))).to.equal('VALID');
+      expect(codeOf(await during('hot with a quota', { key: hotQuota.secret }))).to.equal('VALID');
+
+      // Management calls fail too, within the statement timeout (5 s), not when the database answers again.
+      const managementStarted = performance.now();
+      const management = await call(service, database.rootKey, 'GET', `/v1/keys/${cold.id}`);
+      const managementMs = Math.round(performance.now() - managementStarted);
+      expect(management.status, JSON.stringify(management.body)).to.equal(503);
+      while (performance.now() - heldAt < 8000) {
+        expect(codeOf(await during('hot with a quota', { key: hotQuota.secret }))).to.equal('VALID');
+        await sleep(1000);
+      }
+      const slowest = answers.reduce((a, b) => (b.ms > a.ms ? b : a));
+      const heldMs = Math.round(performance.now() - heldAt);
+
+      proxy.release();
+      const recoveredMs = await timeUntil(service, { key: cold.secret }, 'VALID', performance.now(), 10_000);
+      console.log(
+        `      held ${heldMs} ms: ${answers.length} verifications, slowest ${Math.round(slowest.ms)} ms (${slowest.what}); management 503 after ${managementMs} ms; VALID again ${recoveredMs} ms after the release`,
+      );
+      expect(slowest.ms, `slowest verification while held (${slowest.what})`).to.be.below(3000);
+      expect(managementMs, 'management call while held (ms)').to.be.below(heldMs);
+      expect(recoveredMs, 'VALID again after the release (ms)').to.be.below(5000);
+      // The grant abandoned at the timeout either landed in the lease or was rolled back: of quota 4, exactly 3 remain.
+      const after = await codes(service, 6, { key: granting.secret });
+      expect(count(after, 'VALID'), `granting (quota 4, 1 used before the hold): ${after.join(' ')}`).to.equal(3);
     });
   });
 

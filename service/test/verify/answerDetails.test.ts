@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import { generateSecret } from '../../src/domain/secrets';
+import { DEFAULT_RECORDER_OPTIONS } from '../../src/verify/recorder';
+import { forEachDialect } from '../helpers/databases';
+import { Harness } from '../helpers/harness';
+import { waitFor } from '../helpers/redis';
+
+type Body = Record<string, any>;
+
+/** What an answer and its request log say, beyond the code: the rate-limit window shown, the IP's spelling, when logs are written. */
+forEachDialect('Verification answers and logs in detail', (dialect) => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  const verify = async (payload: Body): Promise<Body> => {
+    const res = await h.inject('POST', '/v1/verify', { payload });
+    expect(res.statusCode, res.payload).to.equal(200);
+    return JSON.parse(res.payload) as Body;
+  };
+  const logsOf = async (keyId: string): Promise<Body[]> => JSON.parse((await h.inject('GET', `/v1/keys/${keyId}/logs`)).payload).items as Body[];
+
+  describe('the ratelimit of an answer', () => {
+    beforeEach(async () => {
+      h = await Harness.start(dialect);
+    });
+
+    it('is the plan window that denied on PLAN_RATE_LIMITED, and the key\'s own otherwise', async () => {
+      expect((await h.inject('PATCH', '/v1/workspace', { payload: { planLimits: { perSecond: 2 } } })).statusCode).to.equal(200);
+      const own = { limit: 5, windowSeconds: 60 };
+      const a = await h.createKey({ rateLimit: own });
+      const b = await h.createKey({ rateLimit: own });
+      const first = await verify({ key: a.secret });
+      expect(first.code).to.equal('VALID');
+      expect(first.ratelimit).to.include({ limit: 5, remaining: 4 });
+      await verify({ key: b.secret });
+      const denied = await verify({ key: a.secret });
+      expect(denied.code).to.equal('PLAN_RATE_LIMITED');
+      // Retry when the plan's second ends, not when the key's minute does.
+      expect(denied.ratelimit).to.deep.equal({ limit: 2, remaining: 0, resetAt: new Date(Math.floor(h.clock.now().getTime() / 1000) * 1000 + 1000).toISOString() });
+      h.clock.advance(1000);
+      const second = await verify({ key: a.secret });
+      expect(second.code).to.equal('VALID');
+      expect(second.ratelimit, 'the plan denial consumed nothing of the key\'s own').to.include({ limit: 5, remaining: 3 });
+    });
+  });
+
+  describe('one spelling per client IP', () => {
+    beforeEach(async () => {
+      h = await Harness.start(dialect);
+    });
+
+    it('logs an IPv4-mapped IPv6 address as the IPv4 address, and IPv6 in lower case', async () => {
+      const { key, secret } = await h.createKey();
+      await verify({ key: secret, ip: '::ffff:10.0.0.1' });
+      await verify({ key: secret, ip: '10.0.0.1' });
+      await verify({ key: secret, ip: '2001:DB8::1' });
+      await h.app.flush();
+      expect((await logsOf(key.id)).map((log) => log.clientIp)).to.deep.equal(['2001:db8::1', '10.0.0.1', '10.0.0.1']);
+    });
+
+    it('counts failed attempts of both spellings together', async () => {
+      const { secret } = await h.createKey();
+      for (let i = 0; i < 20; i++) expect((await verify({ key: generateSecret('acme', 'live'), ip: i % 2 ? '10.0.0.9' : '::ffff:10.0.0.9' })).code).to.equal('INVALID');
+      expect((await verify({ key: secret, ip: '10.0.0.9' })).code).to.equal('IP_BLOCKED');
+      expect((await verify({ key: secret, ip: '::FFFF:10.0.0.9' })).code).to.equal('IP_BLOCKED');
+    });
+  });
+
+  describe('request-log defaults', () => {
+    const batch = DEFAULT_RECORDER_OPTIONS.batch;
+    afterEach(() => {
+      DEFAULT_RECORDER_OPTIONS.batch = batch;
+    });
+
+    it('DEFAULT_RECORDER_OPTIONS is what the app runs with: a full batch is written before the flush interval', async () => {
+      DEFAULT_RECORDER_OPTIONS.batch = 3;
+      h = await Harness.start(dialect, { verification: { flushMs: 60_000 } });
+      const { secret } = await h.createKey();
+      for (let i = 0; i < 3; i++) await verify({ key: secret });
+      let written = 0;
+      await waitFor('3 request logs in the database', () => {
+        void h.app.db.knex('request_logs').count({ n: '*' }).then(([row]) => (written = Number(row!.n)));
+        return written === 3;
+      });
+    });
+  });
+});
