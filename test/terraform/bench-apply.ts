@@ -5,13 +5,15 @@
  *   - `terraform plan` and `terraform apply` of a configuration with the provider and no resources;
  *   - `terraform apply` creating 50 keys (`count = 50`), and the no-change `terraform plan` after it
  *     (which reads all 50 back);
- * each `--runs` times (default 3; the 50 keys are destroyed between runs), and prints the medians.
+ * each `--runs` times (default 3; the 50 keys are destroyed between runs), and prints the medians. It also
+ * times the provider from its start to its handshake line, as Terraform starts it (several times per command).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LiveService } from '../sdk/service';
-import { TerraformCli, findTerraform, progressLogger } from './terraform';
+import { TerraformCli, findTerraform, progressLogger, run } from './terraform';
 
 const KEYS = 50;
 const PARALLELISM = `-parallelism=${KEYS}`;
@@ -77,6 +79,10 @@ async function main(): Promise<number> {
       if (run < runs) await tf(keys, ['destroy', '-input=false', '-no-color', '-auto-approve', PARALLELISM]);
     }
 
+    const handshakes: number[] = [];
+    for (let i = 0; i < 5; i++) handshakes.push(await secondsToHandshake(cli));
+    progress(`provider start to handshake: ${handshakes.map((x) => x.toFixed(3)).join(', ')} s`);
+
     const median = (xs: number[]): string => `${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(2)} s`;
     const all = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
     console.log(`\nterraform ${PARALLELISM}, median of ${runs} run(s) (each run's seconds in brackets):`);
@@ -84,11 +90,57 @@ async function main(): Promise<number> {
     console.log(`  apply, no resources:             ${median(times.emptyApply!)}  [${all(times.emptyApply!)}]`);
     console.log(`  plan, ${KEYS} keys, no change:       ${median(times.keysPlan!)}  [${all(times.keysPlan!)}]`);
     console.log(`  plan, no resources:              ${median(times.emptyPlan!)}  [${all(times.emptyPlan!)}]`);
+    console.log(`  provider start to handshake:     ${median(handshakes)}  [${all(handshakes)}]`);
     return 0;
   } finally {
     await cli.dispose();
     await service.stop();
   }
+}
+
+/**
+ * Starts the mirrored provider as Terraform does (the go-plugin magic cookie, protocol 6, a client
+ * certificate for AutoMTLS) and answers the seconds until it prints its handshake line.
+ */
+async function secondsToHandshake(cli: TerraformCli): Promise<number> {
+  const cert = join(cli.home, 'client.pem');
+  const key = join(cli.home, 'client.key');
+  const made = await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert], {
+    cwd: cli.home,
+    env: process.env,
+    timeoutMs: 30_000,
+  });
+  if (made.code !== 0) throw new Error(`openssl could not make a client certificate:\n${made.stderr}`);
+  const root = join(cli.home, 'mirror', 'keysmith.local', 'keysmith', 'keysmith', '0.1.0');
+  const platform = (await readdir(root))[0]!;
+  const executable = join(root, platform, 'terraform-provider-keysmith_v0.1.0');
+  const env = {
+    ...process.env,
+    TF_PLUGIN_MAGIC_COOKIE: 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2',
+    PLUGIN_PROTOCOL_VERSIONS: '6',
+    PLUGIN_CLIENT_CERT: await readFile(cert, 'utf8'),
+    PLUGIN_MIN_PORT: '10000',
+    PLUGIN_MAX_PORT: '25000',
+  };
+  const started = process.hrtime.bigint();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(executable, [], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no handshake from ${executable} within 30 s; it printed ${JSON.stringify(out)}`));
+    }, 30_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (!out.includes('\n')) return;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      clearTimeout(timer);
+      child.kill('SIGTERM');
+      if (/^1\|6\|tcp\|127\.0\.0\.1:\d+\|grpc\|/.test(out)) resolvePromise(seconds);
+      else reject(new Error(`unexpected handshake ${JSON.stringify(out)}`));
+    });
+    child.on('error', reject);
+  });
 }
 
 main().then(
