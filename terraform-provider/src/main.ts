@@ -1,22 +1,15 @@
 /**
- * The provider executable's entry (bin/terraform-provider-keysmith). The provider itself loads on the
- * first RPC, after the handshake, so a process Terraform starts only for its schema starts fast.
+ * The provider executable's entry (bin/terraform-provider-keysmith). The provider itself (framework,
+ * resources, SDK) loads on the first RPC, after the handshake line, so every process Terraform starts
+ * reaches its handshake without paying for it.
  */
 import type { ProviderCore } from './framework/contract';
 import { runPlugin } from './protocol/plugin';
 
 function loadCore(): ProviderCore {
-  for (const candidate of ['./provider', './framework']) {
-    let loaded: { createProvider?: () => ProviderCore };
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      loaded = require(candidate) as typeof loaded;
-    } catch {
-      continue;
-    }
-    if (typeof loaded.createProvider === 'function') return loaded.createProvider();
-  }
-  throw new Error('this build of the provider has no resources (createProvider is missing)');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createProvider } = require('./provider') as typeof import('./provider');
+  return createProvider();
 }
 
 export function main(): void {

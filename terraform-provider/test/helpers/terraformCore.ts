@@ -65,6 +65,7 @@ type RawClient = grpc.Client & Record<string, (request: unknown, callback: Callb
 export class TerraformCore {
   private schemasCache: Schemas | undefined;
   private stderrText = '';
+  private stdoutText = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(
@@ -76,7 +77,9 @@ export class TerraformCore {
     stderrSoFar: string,
   ) {
     this.stderrText = stderrSoFar;
+    this.stdoutText = `${handshake.line}\n`;
     process.stderr?.on('data', (chunk: Buffer) => (this.stderrText += chunk.toString('utf8')));
+    process.stdout?.on('data', (chunk: Buffer) => (this.stdoutText += chunk.toString('utf8')));
     this.exited = new Promise((resolve) => {
       if (process.exitCode !== null) resolve({ code: process.exitCode, signal: null });
       else process.once('exit', (code, signal) => resolve({ code, signal }));
@@ -131,6 +134,11 @@ export class TerraformCore {
   /** Everything the provider wrote on stderr so far. */
   get stderr(): string {
     return this.stderrText;
+  }
+
+  /** Everything the provider wrote on stdout so far (the handshake line first). */
+  get stdout(): string {
+    return this.stdoutText;
   }
 
   /** The provider's log lines, parsed (lines that are not JSON are returned as `{ '@raw': line }`). */
