@@ -10,6 +10,7 @@ export {
   TerraformProvider,
   TerraformResource,
   TerraformStack,
+  TerraformVariable,
   Testing,
   Token,
   Tokenization,
