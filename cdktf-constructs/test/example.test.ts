@@ -6,6 +6,8 @@ import { join } from 'node:path';
 
 // The example stack (docs/examples/cdktf-stack), compiled by `tsc -b` next to its source.
 const exampleMain = join(__dirname, '..', '..', '..', 'docs', 'examples', 'cdktf-stack', 'dist', 'main.js');
+const exampleSource = join(__dirname, '..', '..', '..', 'docs', 'examples', 'cdktf-stack', 'main.ts');
+const guide = join(__dirname, '..', '..', '..', 'docs', 'cdktf.md');
 const useCdktn = join(__dirname, 'support', 'use-cdktn.js');
 
 interface Synthesized {
@@ -79,5 +81,13 @@ describe('cdktf constructs: the example stack on cdktf and on cdktn', function (
     expect(key).to.include({ name: 'Webshop integration', environment: 'production', quota_policy_id: '${keysmith_quota_policy.standard.id}' });
     expect(key.rotation).to.deep.equal({ every: '90d', overlap: '1d' });
     expect(stack.output.webshop_secret).to.deep.equal({ value: '${keysmith_api_key.webshop.secret}', sensitive: true });
+  });
+
+  it("is the code docs/cdktf.md shows as SPEC's example", () => {
+    const shown = /## The example stack[\s\S]*?```ts\n([\s\S]*?)```/.exec(readFileSync(guide, 'utf8'))?.[1];
+    expect(shown, 'the example block of docs/cdktf.md').to.be.a('string');
+    const source = readFileSync(exampleSource, 'utf8').split('\n').map((line) => line.trim());
+    const missing = shown!.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !source.includes(line));
+    expect(missing).to.deep.equal([]);
   });
 });
