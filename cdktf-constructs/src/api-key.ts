@@ -16,6 +16,9 @@ import {
   checkTextList,
 } from './validation';
 
+/** Ids of keys and policies, as the service makes them. */
+const ID_RULE = { pattern: /^[A-Za-z0-9_]+$/, allowed: 'letters, digits and _' };
+
 /** The largest metadata the service stores, in bytes of JSON. */
 const METADATA_MAX_BYTES = 4096;
 
@@ -101,7 +104,7 @@ export class ApiKey extends Construct implements IApiKey {
    * if the id does not exist); an imported key has no secret.
    */
   static fromKeyId(scope: Construct, id: string, keyId: string): IApiKey {
-    checkText('keyId', keyId, 64);
+    checkText('keyId', keyId, 64, ID_RULE);
     return new ImportedApiKey(scope, id, keyId);
   }
 
@@ -113,10 +116,10 @@ export class ApiKey extends Construct implements IApiKey {
     super(scope, id);
     checkText('name', props.name, 255);
     checkOneOf('environment', props.environment, ENVIRONMENTS);
-    checkTextList('tags', props.tags, 64);
-    checkText('group', props.group, 64);
-    checkTextList('scopes', props.scopes, 128);
-    checkTextList('resources', props.resources, 256);
+    checkTextList('tags', props.tags, 50, 64);
+    checkText('group', props.group, 64, { pattern: /^[A-Za-z0-9._:-]+$/, allowed: 'letters, digits and . _ : -' });
+    checkTextList('scopes', props.scopes, 100, 128, { pattern: /^[A-Za-z0-9._:*/-]+$/, allowed: 'letters, digits and . _ : * / -' });
+    checkTextList('resources', props.resources, 100, 256);
     checkIpAllowlist('ipAllowlist', props.ipAllowlist);
     if (props.enabled !== undefined && !Token.isUnresolved(props.enabled) && typeof props.enabled !== 'boolean') {
       throw new Error(`enabled must be true or false, got ${String(props.enabled)}`);

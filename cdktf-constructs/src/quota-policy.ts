@@ -35,7 +35,7 @@ export class QuotaPolicy extends Construct implements IQuotaPolicy {
    * plan fails if the id does not exist.
    */
   static fromPolicyId(scope: Construct, id: string, policyId: string): IQuotaPolicy {
-    checkText('policyId', policyId, 64);
+    checkText('policyId', policyId, 64, { pattern: /^[A-Za-z0-9_]+$/, allowed: 'letters, digits and _' });
     return new ImportedQuotaPolicy(scope, id, policyId);
   }
 

@@ -23,13 +23,26 @@ export function checkWholeNumber(path: string, value: number | undefined, min: n
   }
 }
 
-/** Fails unless `value` is a non-empty string of at most `maxLength` characters. */
-export function checkText(path: string, value: string | undefined, maxLength: number): void {
+/** What a text may contain, as the service checks it. */
+export interface TextRule {
+  /** Characters allowed, as a whole-string pattern. @default any printable character */
+  readonly pattern?: RegExp;
+  /** The allowed characters in words, for the message. @default "printable characters" */
+  readonly allowed?: string;
+}
+
+const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+
+/** Fails unless `value` is a non-empty string of at most `maxLength` allowed characters. */
+export function checkText(path: string, value: string | undefined, maxLength: number, rule: TextRule = {}): void {
   if (value === undefined || Token.isUnresolved(value)) return;
   if (typeof value !== 'string') throw new Error(`${path} must be a string, got ${describe(value)}`);
   if (value.trim() === '') throw new Error(`${path} must not be empty, got ${JSON.stringify(value)}`);
   if (value.length > maxLength) {
     throw new Error(`${path} must be at most ${maxLength} characters, got ${value.length} characters`);
+  }
+  if (!(rule.pattern ?? PRINTABLE).test(value)) {
+    throw new Error(`${path} may contain only ${rule.allowed ?? 'printable characters'}, got ${JSON.stringify(value)}`);
   }
 }
 
@@ -44,6 +57,7 @@ export function checkOneOf(path: string, value: string | undefined, allowed: rea
 /** Fails unless every entry is an IPv4/IPv6 address or CIDR, as the service accepts them. */
 export function checkIpAllowlist(path: string, entries: readonly string[] | undefined): void {
   if (entries === undefined || Token.isUnresolved(entries)) return;
+  checkListShape(path, entries, 100);
   entries.forEach((entry, index) => {
     if (Token.isUnresolved(entry)) return;
     if (typeof entry !== 'string' || !isIpOrCidr(entry)) {
@@ -52,10 +66,30 @@ export function checkIpAllowlist(path: string, entries: readonly string[] | unde
   });
 }
 
-/** Fails unless each entry of a string list is a non-empty string of at most `maxLength` characters. */
-export function checkTextList(path: string, entries: readonly string[] | undefined, maxLength: number): void {
+/** Fails unless a list has at most `maxEntries` distinct entries, each a valid text. */
+export function checkTextList(
+  path: string,
+  entries: readonly string[] | undefined,
+  maxEntries: number,
+  maxLength: number,
+  rule: TextRule = {},
+): void {
   if (entries === undefined || Token.isUnresolved(entries)) return;
-  entries.forEach((entry, index) => checkText(`${path}[${index}]`, entry, maxLength));
+  checkListShape(path, entries, maxEntries);
+  entries.forEach((entry, index) => checkText(`${path}[${index}]`, entry, maxLength, rule));
+}
+
+/** Fails when a known list has more than `maxEntries` entries or repeats one. */
+export function checkListShape(path: string, entries: readonly string[], maxEntries: number): void {
+  if (entries.length > maxEntries) {
+    throw new Error(`${path} must have at most ${maxEntries} entries, got ${entries.length}`);
+  }
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (Token.isUnresolved(entry)) continue;
+    if (seen.has(entry)) throw new Error(`${path} must not repeat an entry, got ${JSON.stringify(entry)} twice`);
+    seen.add(entry);
+  }
 }
 
 /** Fails when a known duration is shorter than `min`. */

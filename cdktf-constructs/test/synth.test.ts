@@ -219,4 +219,41 @@ describe('cdktf constructs: synth', () => {
     expect(Object.keys(json.resource.keysmith_api_key)).to.have.length(1);
     expect(Object.keys(json.resource.keysmith_api_key)[0]).to.match(/^team-a_webshop_[0-9A-F]{8}$/);
   });
+
+  it('fails synth when the stack has no KeysmithProvider (Terraform would look for hashicorp/keysmith)', () => {
+    const stack = new TerraformStack(Testing.app(), 'stack');
+    new ApiKey(stack, 'k', { name: 'k' });
+    expect(() => Testing.synth(stack, true)).to.throw(/without a matching provider construct[\s\S]*keysmith/);
+  });
+
+  it('renders HCL too (cdktf synth --hcl): blocks as blocks, durations as strings', () => {
+    const stack = new TerraformStack(Testing.app(), 'stack');
+    new KeysmithProvider(stack, 'keysmith', { endpoint: 'https://keys.example.com' });
+    new ApiKey(stack, 'webshop', {
+      name: 'webshop',
+      scopes: ['push:send'],
+      enabled: false,
+      rateLimit: { limit: 60, window: Duration.minutes(1) },
+      credits: { remaining: 5 },
+      rotation: { every: Duration.days(90), overlap: Duration.hours(24) },
+    });
+    const hcl: string = Testing.synthHcl(stack);
+    const lines = hcl.split('\n').map((line) => line.trim());
+    for (const expected of [
+      'provider "keysmith" {',
+      'endpoint = "https://keys.example.com"',
+      'resource "keysmith_api_key" "webshop" {',
+      'name = "webshop"',
+      'enabled = false',
+      'rate_limit {',
+      'window_seconds = 60',
+      'credits {',
+      'remaining = 5',
+      'rotation {',
+      'every = "90d"',
+      'overlap = "1d"',
+    ]) {
+      expect(lines, expected).to.include(expected);
+    }
+  });
 });

@@ -69,6 +69,21 @@ describe('cdktf constructs: invalid props fail at synth with what was given and 
       apiKey({ ipAllowlist: ['010.0.0.1'] }),
       'ipAllowlist[0] must be an ipv4 or ipv6 address or cidr (e.g. 10.0.0.0/8), got "010.0.0.1"',
     ],
+    ['a name with a newline', apiKey({ name: 'web\nshop' }), 'name may contain only printable characters, got "web\\nshop"'],
+    [
+      'a scope with a space',
+      apiKey({ scopes: ['push send'] }),
+      'scopes[0] may contain only letters, digits and . _ : * / -, got "push send"',
+    ],
+    ['a repeated scope', apiKey({ scopes: ['a:b', 'a:b'] }), 'scopes must not repeat an entry, got "a:b" twice'],
+    ['51 tags', apiKey({ tags: Array.from({ length: 51 }, (_, i) => `t${i}`) }), 'tags must have at most 50 entries, got 51'],
+    ['a repeated allow-list entry', apiKey({ ipAllowlist: ['::1', '::1'] }), 'ipAllowlist must not repeat an entry, got "::1" twice'],
+    ['a group with a slash', apiKey({ group: 'a/b' }), 'group may contain only letters, digits and . _ : -, got "a/b"'],
+    [
+      'an imported key id with a space',
+      () => ApiKey.fromKeyId(new TerraformStack(Testing.app(), 's'), 'old', 'key 1'),
+      'keyId may contain only letters, digits and _, got "key 1"',
+    ],
     ['an empty scope', apiKey({ scopes: ['push:send', ''] }), 'scopes[1] must not be empty, got ""'],
     ['a tag over 64 characters', apiKey({ tags: ['t'.repeat(65)] }), 'tags[0] must be at most 64 characters, got 65 characters'],
     [
