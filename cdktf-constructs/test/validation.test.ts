@@ -132,8 +132,13 @@ describe('cdktf constructs: invalid props fail at synth with what was given and 
     ],
     [
       'a fractional provider setting',
-      () => new KeysmithProvider(new TerraformStack(Testing.app(), 's'), 'keysmith', { requestsPerSecond: 2.5 }),
-      'requestsPerSecond must be a whole number, got 2.5',
+      () => new KeysmithProvider(new TerraformStack(Testing.app(), 's'), 'keysmith', { maxConcurrent: 2.5 }),
+      'maxConcurrent must be a whole number, got 2.5',
+    ],
+    [
+      'a provider request rate of 0',
+      () => new KeysmithProvider(new TerraformStack(Testing.app(), 's'), 'keysmith', { requestsPerSecond: 0 }),
+      'requestsPerSecond must be a number greater than 0, got 0',
     ],
     [
       'an empty imported key id',

@@ -25,7 +25,7 @@ export interface KeysmithProviderConfig {
   readonly rootKey?: string;
   /** Most requests the provider has in flight at once. @default the SDK's default */
   readonly maxConcurrent?: number;
-  /** Most requests per second the provider starts. @default the SDK's default */
+  /** Most requests per second the provider starts, retries included (may be fractional, e.g. 0.5). @default the SDK's default */
   readonly requestsPerSecond?: number;
   /** Retries of a failed request (429, 5xx, no answer). @default the SDK's default */
   readonly maxRetries?: number;
@@ -58,7 +58,10 @@ export class KeysmithProvider extends TerraformProvider {
       throw new Error(`endpoint must be an http or https url, got ${JSON.stringify(endpoint)}`);
     }
     checkWholeNumber('maxConcurrent', config.maxConcurrent, 1);
-    checkWholeNumber('requestsPerSecond', config.requestsPerSecond, 1);
+    const rate = config.requestsPerSecond;
+    if (rate !== undefined && !Token.isUnresolved(rate) && !(typeof rate === 'number' && Number.isFinite(rate) && rate > 0)) {
+      throw new Error(`requestsPerSecond must be a number greater than 0, got ${String(rate)}`);
+    }
     checkWholeNumber('maxRetries', config.maxRetries, 0);
     checkWholeNumber('timeoutMs', config.timeoutMs, 1);
     this.config = config;
