@@ -63,7 +63,9 @@ describe('Terraform end to end: terraform, the provider from its mirror, the exa
     service = await LiveService.start('sqlite');
     client = service.client();
     cli = await TerraformCli.setUp(terraformPath, progress);
-    const synth = await synthesizeStack(join(cli.home, 'cdktf.out'), { ...process.env, ...providerEnv() });
+    // As the docs advise: the endpoint goes into cdk.tf.json, the root key stays in the environment.
+    const { KEYSMITH_ROOT_KEY: _rootKey, ...synthEnv } = process.env;
+    const synth = await synthesizeStack(join(cli.home, 'cdktf.out'), { ...synthEnv, KEYSMITH_ENDPOINT: service.baseUrl });
     stackDir = synth.stackDir;
     progress(`example stack synthesized in ${synth.seconds.toFixed(1)} s`);
   });
@@ -72,7 +74,7 @@ describe('Terraform end to end: terraform, the provider from its mirror, the exa
     await service?.stop();
   });
 
-  it('installs the provider from the mirror with no registry, and the plain HCL example validates', async () => {
+  it('installs the provider from the mirror with no registry, and the plain HCL example validates and is formatted', async () => {
     expect(cli.cliConfig).to.match(/filesystem_mirror \{\s+path\s+= ".+"\s+include = \["keysmith\.local\/\*\/\*"\]/);
     const dir = join(cli.home, 'hcl');
     await mkdir(dir);
@@ -81,6 +83,7 @@ describe('Terraform end to end: terraform, the provider from its mirror, the exa
     expect(init.stdout).to.include('Installed keysmith.local/keysmith/keysmith v0.1.0');
     const validate = JSON.parse((await tf(['validate', '-json'], { cwd: dir })).stdout);
     expect(validate, JSON.stringify(validate.diagnostics)).to.include({ valid: true, error_count: 0 });
+    await tf(['fmt', '-check', '-diff', 'main.tf'], { cwd: dir }); // the example is written as terraform fmt would
   });
 
   it('applies the example stack: the policy and the key exist with the declared settings', async () => {
