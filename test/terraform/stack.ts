@@ -11,11 +11,12 @@ export const HCL_EXAMPLE = join(REPO_ROOT, 'docs', 'examples', 'terraform', 'mai
 
 /**
  * Synthesizes the example stack into `outdir` as `cdktf synth` would (the app's compiled main, with
- * CDKTF_OUTDIR), and answers the folder holding the stack's `cdk.tf.json`, where terraform runs.
+ * CDKTF_OUTDIR), and answers the folder holding the stack's `cdk.tf.json`, where terraform runs. It runs in
+ * `cwd`, where cdktf's default local backend puts the state file (never the example's own folder).
  */
-export async function synthesizeStack(outdir: string, env: NodeJS.ProcessEnv): Promise<{ stackDir: string; seconds: number }> {
+export async function synthesizeStack(outdir: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ stackDir: string; seconds: number }> {
   const result = await run(process.execPath, [STACK_MAIN], {
-    cwd: STACK_DIR,
+    cwd,
     env: { ...env, CDKTF_OUTDIR: outdir },
     timeoutMs: 120_000,
   });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError, type Keysmith, type Key } from '@keysmith/sdk';
 import { LiveService } from '../sdk/service';
@@ -65,8 +65,10 @@ describe('Terraform end to end: terraform, the provider from its mirror, the exa
     cli = await TerraformCli.setUp(terraformPath, progress);
     // As the docs advise: the endpoint goes into cdk.tf.json, the root key stays in the environment.
     const { KEYSMITH_ROOT_KEY: _rootKey, ...synthEnv } = process.env;
-    const synth = await synthesizeStack(join(cli.home, 'cdktf.out'), { ...synthEnv, KEYSMITH_ENDPOINT: service.baseUrl });
+    const synth = await synthesizeStack(join(cli.home, 'cdktf.out'), cli.home, { ...synthEnv, KEYSMITH_ENDPOINT: service.baseUrl });
     stackDir = synth.stackDir;
+    const backend = JSON.parse(await readFile(join(stackDir, 'cdk.tf.json'), 'utf8')).terraform.backend;
+    expect(backend.local.path.startsWith(cli.home), 'the state file is written in the temporary folder').to.equal(true);
     progress(`example stack synthesized in ${synth.seconds.toFixed(1)} s`);
   });
   after(async () => {
