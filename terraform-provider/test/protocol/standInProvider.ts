@@ -90,6 +90,8 @@ export function createStandInProvider(): ProviderCore & { objects: Map<string, O
       return { diagnostics: [], newState: stored ? { ...stored } : null };
     },
     async planResourceChange({ priorState, proposedNewState }) {
+      // A slow call, to see that shutdown waits for calls in flight.
+      if ((proposedNewState as Obj | null)?.name === 'slow') await new Promise((resolve) => setTimeout(resolve, 700));
       if (proposedNewState === null) return { diagnostics: [], plannedState: null, requiresReplace: [] };
       const planned = { ...(proposedNewState as Obj) };
       const prior = priorState as Obj | null;
