@@ -116,6 +116,8 @@ export function createStandInProvider(): ProviderCore & { objects: Map<string, O
         return { diagnostics: [], newState: null };
       }
       const state = { ...(plannedState as Obj) };
+      // A failed create whose partial state is not even valid: the error must still reach Terraform.
+      if (state.name === 'fail') return { diagnostics: [{ severity: 'error', summary: 'Create failed', detail: 'The API said no.' }], newState: { name: 5 } };
       if (state.id === UNKNOWN) state.id = `thing_${next++}`;
       if (state.secret === UNKNOWN) state.secret = `acme_live_${'S'.repeat(24)}${next}`;
       objects.set(state.id as string, state);
