@@ -29,21 +29,23 @@ export function valuesEqual(a: TfValue, b: TfValue): boolean {
 
 /**
  * A value shaped by a block: every attribute and block present (null where absent), nothing else. Turns a
- * resource's model, or JSON state as stored, into the object Terraform expects.
+ * resource's model, or JSON state as stored, into the object Terraform expects. A field a model holds as
+ * `undefined` is unknown, so a result that forgot to fill it in is caught as one.
  */
 export function conform(block: BlockSpec, value: unknown): TfObject {
   const source = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const out: TfObject = {};
-  for (const name of Object.keys(block.attributes)) out[name] = toTf(source[name]);
+  for (const name of Object.keys(block.attributes)) out[name] = name in source ? toTf(source[name]) : null;
   for (const [name, nested] of Object.entries(block.blocks ?? {})) {
     const v = source[name];
-    out[name] = v === null || v === undefined ? null : v === UNKNOWN ? UNKNOWN : conform(nested.block, v);
+    out[name] = v === null || !(name in source) ? null : v === UNKNOWN || v === undefined ? UNKNOWN : conform(nested.block, v);
   }
   return out;
 }
 
 function toTf(value: unknown): TfValue {
-  if (value === undefined || value === null) return null;
+  if (value === undefined) return UNKNOWN;
+  if (value === null) return null;
   if (value === UNKNOWN || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value as TfValue;
   if (Array.isArray(value)) return value.map(toTf);
   if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toTf(v)]));
