@@ -1,2 +1,3 @@
-/** Placeholder: this package has no public API yet. */
-export {};
+/** The Keysmith Terraform provider: the core the plugin-protocol server drives. */
+export { createProvider, type ProviderOptions } from './provider';
+export * from './framework/contract';
