@@ -193,7 +193,7 @@ describe('cdktf constructs: synth', () => {
   it('imports an existing key and policy through the data sources; a new key can follow the imported policy', () => {
     const json = synth((stack) => {
       const legacy = ApiKey.fromKeyId(stack, 'legacy', 'key_01HX');
-      const shared = QuotaPolicy.fromPolicyId(stack, 'shared', 'qp_01HX');
+      const shared = QuotaPolicy.fromPolicyId(stack, 'shared', 'pol_01HX');
       new ApiKey(stack, 'k', { name: 'k', quotaPolicy: shared });
       new TerraformOutput(stack, 'legacy_id', { value: legacy.keyId });
       new TerraformOutput(stack, 'legacy_status', { value: legacy.status });
@@ -201,7 +201,7 @@ describe('cdktf constructs: synth', () => {
     });
     expect(json.data).to.deep.equal({
       keysmith_api_key: { legacy: { id: 'key_01HX' } },
-      keysmith_quota_policy: { shared: { id: 'qp_01HX' } },
+      keysmith_quota_policy: { shared: { id: 'pol_01HX' } },
     });
     expect(json.resource.keysmith_api_key.k.quota_policy_id).to.equal('${data.keysmith_quota_policy.shared.id}');
     expect(json.output).to.deep.equal({

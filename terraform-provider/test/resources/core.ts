@@ -14,11 +14,17 @@ const TEST_NOW = new Date('2026-06-01T00:00:00Z');
 
 export const BLOCKS: Record<string, BlockSpec> = { keysmith_api_key: apiKeyBlock, keysmith_quota_policy: quotaPolicySchema.block };
 
+/** What {@link proposedNew} needs of a block: our specs and the wire schemas both fit. */
+export interface ShapeOfBlock {
+  attributes: Readonly<Record<string, { computed?: boolean }>>;
+  blocks?: Readonly<Record<string, { block: ShapeOfBlock }>>;
+}
+
 /**
  * Terraform core's proposed new state (objchange.ProposedNew): the configuration, with each computed
  * attribute the configuration leaves null taken from the prior state.
  */
-export function proposedNew(block: BlockSpec, prior: TfValue, config: TfObject): TfObject {
+export function proposedNew(block: ShapeOfBlock, prior: TfValue, config: TfObject): TfObject {
   const p = isObject(prior) ? prior : null;
   const out: TfObject = {};
   for (const [name, attr] of Object.entries(block.attributes)) {
