@@ -151,14 +151,25 @@ export const apiKeyResource: Resource<ApiKeyModel, Keysmith> = {
     }
     try {
       if (prior.status !== 'revoked') await ctx.client.keys.revoke(id, callOptions(ctx));
-      ctx.diagnostics.warning(
-        'Key revoked instead of deleted',
-        `Key ${id} has been used, so Keysmith keeps it and its history: it was revoked (it can never verify again) and removed from Terraform state.`,
-      );
     } catch (err) {
-      if (isConflict(err, 'KEY_REVOKED')) return;
-      reportFailure(ctx.diagnostics, `Key ${id} has been used and could not be revoked`, err);
+      if (!isConflict(err, 'KEY_REVOKED')) {
+        reportFailure(ctx.diagnostics, `Key ${id} has been used and could not be revoked`, err);
+        return;
+      }
     }
+    // A revoked key keeps its name, and names are unique among a workspace's keys: free it, so the
+    // replacement Terraform creates next (or any later key) can take it.
+    const retired = retiredName(prior.name, id);
+    try {
+      await ctx.client.keys.update(id, { name: retired }, callOptions(ctx));
+    } catch (err) {
+      reportFailure(ctx.diagnostics, `Key ${id} was revoked but keeps its name`, err);
+      return;
+    }
+    ctx.diagnostics.warning(
+      'Key revoked instead of deleted',
+      `Key ${id} has been used, so Keysmith keeps it and its history: it was revoked (it can never verify again), renamed "${retired}" to free its name, and removed from Terraform state.`,
+    );
   },
 
   async importState(id, ctx) {
@@ -166,6 +177,12 @@ export const apiKeyResource: Resource<ApiKeyModel, Keysmith> = {
     return key ? keyToModel(key, null, {}) : null;
   },
 };
+
+/** The name a revoked key is given when Terraform lets go of it: its own, marked, within 255 characters. */
+export function retiredName(name: string, id: string): string {
+  const suffix = ` (revoked ${id})`;
+  return `${name.slice(0, 255 - suffix.length)}${suffix}`;
+}
 
 async function getKey(id: string, ctx: Ctx): Promise<Key | null> {
   try {
