@@ -96,6 +96,42 @@ describe('protocol: the plugin process (go-plugin handshake, AutoMTLS, lifecycle
     expect(await core.stop()).to.equal(0);
   });
 
+  it('on SIGTERM, finishes the call in flight, then exits 0', async () => {
+    const core = await TerraformCore.start({ entry: STAND_IN_ENTRY });
+    await core.schema();
+    const slow = core.plan('standin_thing', null, { name: 'slow' }, { name: 'slow' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    core.process.kill('SIGTERM');
+    const plan = await slow;
+    expect(plan.diagnostics).to.deep.equal([]);
+    expect((plan.plannedState as Record<string, unknown>).name).to.equal('slow');
+    expect((await core.exited).code).to.equal(0);
+    core.close();
+  });
+
+  it('logs nothing below warnings unless TF_LOG or TF_LOG_PROVIDER asks', async () => {
+    const quiet = await TerraformCore.start({ entry: STAND_IN_ENTRY, env: { TF_LOG: '', TF_LOG_PROVIDER: '' } });
+    await quiet.schema();
+    expect(await quiet.stop()).to.equal(0);
+    expect(quiet.stderr).to.equal('');
+    const chatty = await TerraformCore.start({ entry: STAND_IN_ENTRY, env: { TF_LOG: '', TF_LOG_PROVIDER: 'DEBUG' } });
+    await chatty.schema();
+    expect(await chatty.stop()).to.equal(0);
+    expect(chatty.logs().map((l) => l['@message'])).to.include.members(['plugin serving', 'GetProviderSchema done']);
+  });
+
+  it('the executable serves the Keysmith provider', async () => {
+    const core = await TerraformCore.start();
+    try {
+      const schemas = await core.schema();
+      expect(Object.keys(schemas.resources)).to.include.members(['keysmith_api_key', 'keysmith_quota_policy']);
+      expect(Object.keys(schemas.dataSources)).to.include.members(['keysmith_api_key', 'keysmith_quota_policy']);
+      expect(schemas.provider.block.attributes.root_key?.sensitive).to.equal(true);
+    } finally {
+      expect(await core.stop()).to.equal(0);
+    }
+  });
+
   it('exits 0 on SIGTERM', async () => {
     const core = await TerraformCore.start({ entry: STAND_IN_ENTRY });
     expect(await core.healthCheck()).to.equal('SERVING');

@@ -89,6 +89,12 @@ describe('protocol: Provider RPCs through the stand-in provider', () => {
     expect(result.upgradedState).to.deep.include({ id: 'thing_9', name: 'old', rotation: { every: '30d', overlap: null }, secret: null });
   });
 
+  it('passes a failed apply\'s own error on, even when its partial state is unusable', async () => {
+    const result = await core.apply('standin_thing', null, { ...config, name: 'fail', id: UNKNOWN, secret: UNKNOWN }, { ...config, name: 'fail' });
+    expect(result.diagnostics).to.deep.equal([{ severity: 'error', summary: 'Create failed', detail: 'The API said no.' }]);
+    expect(result.newState).to.equal(null);
+  });
+
   it('plans and applies a destroy', async () => {
     const prior = (await core.read('standin_thing', { id: 'thing_1' })).newState;
     const plan = await core.plan('standin_thing', prior, null, null);

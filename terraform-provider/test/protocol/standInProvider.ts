@@ -90,6 +90,8 @@ export function createStandInProvider(): ProviderCore & { objects: Map<string, O
       return { diagnostics: [], newState: stored ? { ...stored } : null };
     },
     async planResourceChange({ priorState, proposedNewState }) {
+      // A slow call, to see that shutdown waits for calls in flight.
+      if ((proposedNewState as Obj | null)?.name === 'slow') await new Promise((resolve) => setTimeout(resolve, 700));
       if (proposedNewState === null) return { diagnostics: [], plannedState: null, requiresReplace: [] };
       const planned = { ...(proposedNewState as Obj) };
       const prior = priorState as Obj | null;
@@ -114,6 +116,8 @@ export function createStandInProvider(): ProviderCore & { objects: Map<string, O
         return { diagnostics: [], newState: null };
       }
       const state = { ...(plannedState as Obj) };
+      // A failed create whose partial state is not even valid: the error must still reach Terraform.
+      if (state.name === 'fail') return { diagnostics: [{ severity: 'error', summary: 'Create failed', detail: 'The API said no.' }], newState: { name: 5 } };
       if (state.id === UNKNOWN) state.id = `thing_${next++}`;
       if (state.secret === UNKNOWN) state.secret = `acme_live_${'S'.repeat(24)}${next}`;
       objects.set(state.id as string, state);

@@ -129,3 +129,13 @@ describe('protocol: schema and path conversion', () => {
     expect(pb.detail).to.equal('root key [redacted] was refused');
   });
 });
+
+describe('protocol: proto/descriptor.json', () => {
+  it('is the .proto files compiled (run `npm run -w terraform-provider proto:json` after editing them)', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const { protoDir } = await import('../../src/protocol/plugin');
+    const { descriptorFromProtoFiles } = await import('./protoJson');
+    expect(fs.readFileSync(path.join(protoDir(), 'descriptor.json'), 'utf8')).to.equal(descriptorFromProtoFiles());
+  });
+});
