@@ -107,7 +107,8 @@ describe('keysmith_api_key against a real service (SQLite)', () => {
     expect(gone.state).to.equal(null);
     expect(await f.terraform.read(TYPE, unused)).to.equal(null);
 
-    const used = await applied({ name: 'used' });
+    const policy = await f.sdk.quotaPolicies.create({ name: 'used by a key', quota: { daily: 5 } });
+    const used = await applied({ name: 'used', quota_policy_id: policy.id });
     await f.sdk.verify(used.secret);
     const revoked = await f.terraform.apply(TYPE, used, null);
     expect(revoked.state).to.equal(null);
@@ -115,7 +116,8 @@ describe('keysmith_api_key against a real service (SQLite)', () => {
     expect(revoked.diagnostics[0]).to.include({ severity: 'warning', summary: 'Key revoked instead of deleted' });
     expect(JSON.stringify(revoked.diagnostics)).to.not.include(used.secret);
     const kept = await f.sdk.keys.get(used.id);
-    expect(kept).to.include({ status: 'revoked', name: `used (revoked ${used.id})` });
+    expect(kept).to.include({ status: 'revoked', name: `used (revoked ${used.id})`, quotaPolicyId: null });
+    await f.sdk.quotaPolicies.delete(policy.id); // the revoked key no longer holds its policy
     expect((await applied({ name: 'used' })).name, 'the name is free again').to.equal('used');
   });
 
