@@ -158,17 +158,18 @@ export const apiKeyResource: Resource<ApiKeyModel, Keysmith> = {
       }
     }
     // A revoked key keeps its name, and names are unique among a workspace's keys: free it, so the
-    // replacement Terraform creates next (or any later key) can take it.
+    // replacement Terraform creates next (or any later key) can take it. It also still counts as a user
+    // of its quota policy, which could then never be destroyed: detach it (its limits no longer matter).
     const retired = retiredName(prior.name, id);
     try {
-      await ctx.client.keys.update(id, { name: retired }, callOptions(ctx));
+      await ctx.client.keys.update(id, { name: retired, quotaPolicyId: null }, callOptions(ctx));
     } catch (err) {
       reportFailure(ctx.diagnostics, `Key ${id} was revoked but keeps its name`, err);
       return;
     }
     ctx.diagnostics.warning(
       'Key revoked instead of deleted',
-      `Key ${id} has been used, so Keysmith keeps it and its history: it was revoked (it can never verify again), renamed "${retired}" to free its name, and removed from Terraform state.`,
+      `Key ${id} has been used, so Keysmith keeps it and its history: it was revoked (it can never verify again), renamed "${retired}" to free its name, detached from any quota policy, and removed from Terraform state.`,
     );
   },
 

@@ -107,18 +107,23 @@ describe('keysmith_api_key against a real service (SQLite)', () => {
     expect(gone.state).to.equal(null);
     expect(await f.terraform.read(TYPE, unused)).to.equal(null);
 
-    const used = await applied({ name: 'used' });
+    const policy = await f.sdk.quotaPolicies.create({ name: 'used by a key', quota: { daily: 5 } });
+    const used = await applied({ name: 'used', quota_policy_id: policy.id });
     await f.sdk.verify(used.secret);
     const revoked = await f.terraform.apply(TYPE, used, null);
     expect(revoked.state).to.equal(null);
     expect(revoked.diagnostics).to.have.length(1);
     expect(revoked.diagnostics[0]).to.include({ severity: 'warning', summary: 'Key revoked instead of deleted' });
     expect(JSON.stringify(revoked.diagnostics)).to.not.include(used.secret);
-    expect((await f.sdk.keys.get(used.id)).status).to.equal('revoked');
+    const kept = await f.sdk.keys.get(used.id);
+    expect(kept).to.include({ status: 'revoked', name: `used (revoked ${used.id})`, quotaPolicyId: null });
+    await f.sdk.quotaPolicies.delete(policy.id); // the revoked key no longer holds its policy
+    expect((await applied({ name: 'used' })).name, 'the name is free again').to.equal('used');
   });
 
-  it('keeps a key revoked outside Terraform in state as revoked and plans its replacement', async () => {
+  it('keeps a used key revoked outside Terraform in state as revoked, and replaces it under the same name', async () => {
     const state = await applied({ name: 'revoked behind our back' });
+    await f.sdk.verify(state.secret);
     await f.sdk.keys.revoke(state.id);
     const refreshed = (await f.terraform.read(TYPE, state)) as any;
     expect(refreshed).to.include({ id: state.id, status: 'revoked' });
@@ -127,8 +132,9 @@ describe('keysmith_api_key against a real service (SQLite)', () => {
     expect(plan.planned).to.include({ status: UNKNOWN, id: UNKNOWN, secret: UNKNOWN });
     const r = await f.terraform.apply(TYPE, refreshed, { name: 'revoked behind our back' });
     expectNoErrors(r.diagnostics);
+    expect(r.diagnostics.map((d) => d.summary)).to.deep.equal(['Key revoked instead of deleted']);
+    expect(r.state).to.include({ status: 'active', name: 'revoked behind our back' });
     expect((r.state as any).id).to.not.equal(state.id);
-    expect((r.state as any).status).to.equal('active');
   });
 
   describe('rotation as code', () => {
