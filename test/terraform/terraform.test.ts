@@ -185,13 +185,19 @@ describe('Terraform end to end: terraform, the provider from its mirror, the exa
     await tf(['plan', '-detailed-exitcode', '-input=false'], { expect: 0 });
   });
 
-  it('destroys everything: the used key is revoked, the never-used ones deleted, the policy deleted', async () => {
+  it('destroys everything: the used key is revoked and let go of, the never-used ones deleted, the policy deleted', async () => {
     const before = await keysByName();
     const policyId = (await client.quotaPolicies.list()).items[0]!.id;
     await tf(['destroy', '-auto-approve', '-input=false']);
     expect(await stateResources()).to.deep.equal([]);
 
-    expect((await client.keys.get(before.get('Webshop integration')!.id)).status).to.equal('revoked');
+    const webshop = before.get('Webshop integration')!;
+    // Revoked, not deleted (it verified requests); renamed to free its name and detached from the policy.
+    expect(await client.keys.get(webshop.id)).to.deep.include({
+      status: 'revoked',
+      name: `Webshop integration (revoked ${webshop.id})`,
+      quotaPolicyId: null,
+    });
     for (const name of ['Imported by command', 'Adopted by an import block']) {
       const err = await client.keys.get(before.get(name)!.id).catch((e: unknown) => e);
       expect(err, name).to.be.instanceOf(NotFoundError);
