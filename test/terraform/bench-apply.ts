@@ -87,11 +87,14 @@ async function main(): Promise<number> {
     const median = (xs: number[]): string => `${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!.toFixed(2)} s`;
     const all = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
     console.log(`\nterraform ${PARALLELISM}, median of ${runs} run(s), each in brackets; the handshake over 10 starts:`);
-    console.log(`  apply, ${KEYS} new keys:            ${median(times.keysApply!)}  [${all(times.keysApply!)}]`);
-    console.log(`  apply, no resources:             ${median(times.emptyApply!)}  [${all(times.emptyApply!)}]`);
-    console.log(`  plan, ${KEYS} keys, no change:       ${median(times.keysPlan!)}  [${all(times.keysPlan!)}]`);
-    console.log(`  plan, no resources:              ${median(times.emptyPlan!)}  [${all(times.emptyPlan!)}]`);
-    console.log(`  provider start to handshake:     ${median(handshakes)}  [${all(handshakes)}]`);
+    const rows: Array<[string, number[]]> = [
+      [`apply, ${KEYS} new keys`, times.keysApply!],
+      ['apply, no resources', times.emptyApply!],
+      [`plan, ${KEYS} keys, no change`, times.keysPlan!],
+      ['plan, no resources', times.emptyPlan!],
+      ['provider start to handshake', handshakes],
+    ];
+    for (const [label, xs] of rows) console.log(`  ${`${label}:`.padEnd(32)}${median(xs).padStart(7)}  [${all(xs)}]`);
     return 0;
   } finally {
     await cli.dispose();
