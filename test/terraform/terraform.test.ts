@@ -13,7 +13,8 @@ const CALLER_IP = '10.1.2.3';
 
 // Tier 3: the real terraform binary drives the real provider (installed from the mirror `npm run mirror`
 // writes) against a real Keysmith service, on the CDKTF example stack of the docs. Each step builds on the
-// one before, as a user's runs would: apply, no-change plan, drift, import, rotation, destroy.
+// one before, as a user's runs would: apply, no-change plan, drift, import, rotation, destroy; then the
+// plain-HCL example of the docs, applied as written.
 describe('Terraform end to end: terraform, the provider from its mirror, the example stack, a real service', function () {
   const terraformPath = findTerraform();
   if (!terraformPath) {
@@ -203,6 +204,19 @@ describe('Terraform end to end: terraform, the provider from its mirror, the exa
       expect(err, name).to.be.instanceOf(NotFoundError);
     }
     expect(await client.quotaPolicies.get(policyId).catch((e: unknown) => e)).to.be.instanceOf(NotFoundError);
+  });
+
+  it('applies the plain HCL example as written, plans no change after it, and destroys it', async () => {
+    const dir = join(cli.home, 'hcl');
+    await tf(['apply', '-auto-approve', '-input=false'], { cwd: dir });
+    const key = (await keysByName()).get('Webshop integration')!;
+    expect(key).to.deep.include({ scopes: ['push:send'], ipAllowlist: ['10.0.0.0/8'], metadata: { team: 'shop' } });
+    const outputs = JSON.parse((await tf(['output', '-json'], { cwd: dir })).stdout);
+    expect(outputs.webshop_key_id.value).to.equal(key.id);
+    expect(await verify(outputs.webshop_secret.value)).to.equal('VALID');
+    await tf(['plan', '-detailed-exitcode', '-input=false'], { cwd: dir, expect: 0 });
+    await tf(['destroy', '-auto-approve', '-input=false'], { cwd: dir });
+    expect((await client.quotaPolicies.list()).items).to.deep.equal([]);
   });
 });
 
