@@ -194,8 +194,12 @@ export function limitsFromApi(a: ApiLimits): LimitsModel {
   };
 }
 
-/** `refill_amount` and `refill_interval_seconds` go together. */
+/** `refill_amount` and `refill_interval_seconds` go together; a `quota` block sets at least one limit. */
 export function validateLimits(config: Partial<LimitsModel>, diagnostics: Diagnostics): void {
+  const q = config.quota;
+  if (q && q.total === null && q.daily === null && q.weekly === null && q.monthly === null) {
+    diagnostics.error('Empty quota', 'A quota block sets at least one of total, daily, weekly or monthly; leave the block out for no quota.', ['quota']);
+  }
   const c = config.credits;
   if (c && c.refill_amount !== undefined && c.refill_interval_seconds !== undefined && (c.refill_amount === null) !== (c.refill_interval_seconds === null)) {
     const missing = c.refill_amount === null ? 'refill_amount' : 'refill_interval_seconds';

@@ -94,6 +94,19 @@ describe('keysmith_api_key against a real service (SQLite)', () => {
     expect((await f.sdk.verify(state.secret)).valid).to.equal(true);
   });
 
+  it('plans the status unknown when a new expiry revives an expired key, and applies it as planned', async () => {
+    const soon = new Date(f.now.getTime() + HOUR).toISOString();
+    const state = await applied({ name: 'expiring', expires_at: soon });
+    f.advance(2 * HOUR);
+    const expired = (await f.terraform.read(TYPE, state)) as any;
+    expect(expired).to.include({ status: 'expired', expires_at: soon });
+    const later = new Date(f.now.getTime() + DAY).toISOString();
+    const plan = await f.terraform.plan(TYPE, expired, { name: 'expiring', expires_at: later });
+    expect(plan.planned).to.include({ status: UNKNOWN, secret: state.secret });
+    const revived = await applied({ name: 'expiring', expires_at: later }, expired);
+    expect(revived).to.include({ status: 'active', expires_at: later });
+  });
+
   it('creates a key disabled when enabled = false from the start', async () => {
     const state = await applied({ name: 'born off', enabled: false });
     expect(state).to.include({ status: 'disabled', enabled: false });
@@ -240,6 +253,7 @@ describe('keysmith_api_key against a real service (SQLite)', () => {
       [{ quota: { monthly: -1 } }, 'Negative number', ['quota', 'monthly']],
       [{ metadata_json: '[1]' }, 'Invalid JSON object', ['metadata_json']],
       [{ credits: { remaining: 1, refill_amount: 5 } }, 'Incomplete credit refill', ['credits', 'refill_interval_seconds']],
+      [{ quota: {} }, 'Empty quota', ['quota']],
     ];
     for (const [values, summary, path] of cases) {
       const r = await f.provider.validateResourceConfig(TYPE, f.terraform.config(TYPE, { name: 'invalid', ...values }));
