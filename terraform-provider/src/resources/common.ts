@@ -66,6 +66,13 @@ export const validateRfc3339 = (value: TfValue, path: AttributePath): Diagnostic
 /** Two spellings of one instant. */
 export const sameInstant = (a: TfValue, b: TfValue): boolean => typeof a === 'string' && typeof b === 'string' && Date.parse(a) === Date.parse(b);
 
+/** Two tag lists the service stores alike: it trims tags and keeps them sorted. */
+export const sameTags = (a: TfValue, b: TfValue): boolean => {
+  const norm = (v: TfValue): string | null => (Array.isArray(v) && v.every((t) => typeof t === 'string') ? JSON.stringify((v as string[]).map((t) => t.trim()).sort()) : null);
+  const na = norm(a);
+  return na !== null && na === norm(b);
+};
+
 /** Two spellings of one JSON value (key order and whitespace aside). */
 export const sameJson = (a: TfValue, b: TfValue): boolean => {
   try {

@@ -55,17 +55,19 @@ describe('keysmith_api_key against a real service (SQLite)', () => {
     const plan = await f.terraform.plan(TYPE, state, { name: 'after', tags: ['billing'] });
     expect(plan.requiresReplace).to.deep.equal([]);
     expect((plan.planned as any).secret).to.equal(state.secret);
-    const renamed = await applied({ name: 'after', tags: ['billing'] }, state);
+    const renamed = await applied({ name: 'after', tags: ['shop', 'billing'] }, state);
     expect(renamed).to.include({ id: state.id, secret: state.secret, name: 'after' });
-    expect(renamed.tags).to.deep.equal(['billing']);
+    expect(renamed.tags, 'the declared order, though the service sorts them').to.deep.equal(['shop', 'billing']);
+    expect((await f.sdk.keys.get(state.id)).tags).to.deep.equal(['billing', 'shop']);
+    expect((await f.terraform.plan(TYPE, await f.terraform.read(TYPE, renamed), { name: 'after', tags: ['shop', 'billing'] })).planned).to.deep.equal(renamed);
 
     await f.sdk.keys.update(state.id, { name: 'edited by hand', scopes: ['admin'] });
     const drifted = (await f.terraform.read(TYPE, renamed)) as any;
     expect(drifted).to.include({ name: 'edited by hand' });
     expect(drifted.scopes).to.deep.equal(['admin']);
-    const back = await f.terraform.plan(TYPE, drifted, { name: 'after', tags: ['billing'] });
+    const back = await f.terraform.plan(TYPE, drifted, { name: 'after', tags: ['shop', 'billing'] });
     expect(back.planned).to.include({ name: 'after', scopes: null });
-    const fixed = await applied({ name: 'after', tags: ['billing'] }, drifted);
+    const fixed = await applied({ name: 'after', tags: ['shop', 'billing'] }, drifted);
     expect((await f.sdk.keys.get(state.id)).scopes).to.deep.equal([]);
     expect(fixed.name).to.equal('after');
   });
@@ -254,6 +256,7 @@ describe('keysmith_api_key against a real service (SQLite)', () => {
       [{ metadata_json: '[1]' }, 'Invalid JSON object', ['metadata_json']],
       [{ credits: { remaining: 1, refill_amount: 5 } }, 'Incomplete credit refill', ['credits', 'refill_interval_seconds']],
       [{ quota: {} }, 'Empty quota', ['quota']],
+      [{ name: ' padded' }, 'Invalid name', ['name']],
     ];
     for (const [values, summary, path] of cases) {
       const r = await f.provider.validateResourceConfig(TYPE, f.terraform.config(TYPE, { name: 'invalid', ...values }));
