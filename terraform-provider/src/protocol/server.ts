@@ -57,10 +57,15 @@ export function providerService(options: ProviderServiceOptions): grpc.UntypedSe
       throw new RequestError({ severity: 'error', summary: `Invalid ${what} from Terraform`, detail: `The ${what} could not be read: ${reason}.`, attribute: path }, block);
     }
   };
-  const encode = (value: TfValue, block: BlockSchema, what: string): { msgpack: Buffer } => {
+  /**
+   * Encodes a value for a response. When the call already failed (`failed`), a value that does not fit
+   * the schema is left out rather than hiding the core's own error behind an encoding one.
+   */
+  const encode = (value: TfValue, block: BlockSchema, what: string, failed = false): { msgpack: Buffer } | undefined => {
     try {
       return encodeDynamic(value, block);
     } catch (error) {
+      if (failed) return undefined;
       const detail = error instanceof Error ? error.message : String(error);
       throw new RequestError({ severity: 'error', summary: 'Provider produced an invalid value', detail: `The ${what} does not match the schema: ${detail}. This is a bug in the provider.` });
     }
@@ -139,9 +144,8 @@ export function providerService(options: ProviderServiceOptions): grpc.UntypedSe
         throw new RequestError({ severity: 'error', summary: 'Invalid state', detail: `The stored state of this ${typeName} is not valid JSON.` });
       }
       const result = await core().upgradeResourceState(typeName, Number(request.version ?? 0), rawState);
-      const failed = result.diagnostics.some((d) => d.severity === 'error');
       return {
-        upgraded_state: failed ? undefined : encode(result.upgradedState, block, 'upgraded state'),
+        upgraded_state: hasError(result.diagnostics) ? undefined : encode(result.upgradedState, block, 'upgraded state'),
         diagnostics: diagnostics(result.diagnostics, block),
       };
     },
@@ -151,7 +155,7 @@ export function providerService(options: ProviderServiceOptions): grpc.UntypedSe
       const current = decode(request.current_state, block, 'current state');
       const result = await core().readResource(typeName, current, bytes(request.private));
       return {
-        new_state: encode(result.newState, block, 'refreshed state'),
+        new_state: encode(result.newState, block, 'refreshed state', hasError(result.diagnostics)),
         private: result.privateData ?? bytes(request.private),
         diagnostics: diagnostics(result.diagnostics, block),
       };
@@ -167,7 +171,7 @@ export function providerService(options: ProviderServiceOptions): grpc.UntypedSe
         priorPrivate: bytes(request.prior_private),
       });
       return {
-        planned_state: encode(result.plannedState, block, 'planned state'),
+        planned_state: encode(result.plannedState, block, 'planned state', hasError(result.diagnostics)),
         requires_replace: result.requiresReplace.map((path) => pathToProto(path, block)),
         planned_private: result.plannedPrivate ?? bytes(request.prior_private),
         diagnostics: diagnostics(result.diagnostics, block),
@@ -184,7 +188,7 @@ export function providerService(options: ProviderServiceOptions): grpc.UntypedSe
         plannedPrivate: bytes(request.planned_private),
       });
       return {
-        new_state: encode(result.newState, block, 'new state'),
+        new_state: encode(result.newState, block, 'new state', hasError(result.diagnostics)),
         private: result.privateData ?? Buffer.alloc(0),
         diagnostics: diagnostics(result.diagnostics, block),
       };
@@ -206,9 +210,8 @@ export function providerService(options: ProviderServiceOptions): grpc.UntypedSe
       const typeName = request.type_name ?? '';
       const { block } = lookup('data source', typeName);
       const result = await core().readDataSource(typeName, decode(request.config, block, 'configuration'));
-      const failed = result.diagnostics.some((d) => d.severity === 'error');
       return {
-        state: failed ? undefined : encode(result.state, block, 'data source state'),
+        state: hasError(result.diagnostics) ? undefined : encode(result.state, block, 'data source state'),
         diagnostics: diagnostics(result.diagnostics, block),
       };
     },
@@ -269,6 +272,10 @@ export function providerService(options: ProviderServiceOptions): grpc.UntypedSe
     );
   };
   return implementation;
+}
+
+function hasError(diagnostics: Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
 }
 
 function noEphemeral(typeName: unknown): RequestError {
