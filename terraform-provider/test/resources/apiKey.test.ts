@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { forEachDialect } from '@keysmith/service/dist/test/helpers/databases';
 import { UNKNOWN, type TfValue } from '../../src/framework/contract';
 import { expectNoErrors, ProviderFixture } from './core';
 
@@ -6,10 +7,10 @@ const TYPE = 'keysmith_api_key';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-describe('keysmith_api_key against a real service (SQLite)', () => {
+forEachDialect('keysmith_api_key against a real service', (dialect) => {
   let f: ProviderFixture;
   before(async () => {
-    f = await ProviderFixture.start();
+    f = await ProviderFixture.start(dialect);
   });
   after(async () => {
     await f.stop();

@@ -1,13 +1,14 @@
 import { expect } from 'chai';
+import { forEachDialect } from '@keysmith/service/dist/test/helpers/databases';
 import { UNKNOWN, type TfValue } from '../../src/framework/contract';
 import { expectNoErrors, ProviderFixture } from './core';
 
 const TYPE = 'keysmith_quota_policy';
 
-describe('keysmith_quota_policy against a real service (SQLite)', () => {
+forEachDialect('keysmith_quota_policy against a real service', (dialect) => {
   let f: ProviderFixture;
   before(async () => {
-    f = await ProviderFixture.start();
+    f = await ProviderFixture.start(dialect);
   });
   after(async () => {
     await f.stop();
