@@ -110,6 +110,15 @@ forEachDialect('keysmith_api_key against a real service', (dialect) => {
     expect(revived).to.include({ status: 'active', expires_at: later });
   });
 
+  it('spending credits is no drift: a plan after verifications plans no change', async () => {
+    const config = { name: 'metered', credits: { remaining: 10 } };
+    const state = await applied(config);
+    expect((await f.sdk.verify(state.secret, { cost: 3 })).credits).to.equal(7);
+    await f.harness.app.flush();
+    const refreshed = await f.terraform.read(TYPE, state);
+    expect((await f.terraform.plan(TYPE, refreshed, config)).planned).to.deep.equal(state);
+  });
+
   it('creates a key disabled when enabled = false from the start', async () => {
     const state = await applied({ name: 'born off', enabled: false });
     expect(state).to.include({ status: 'disabled', enabled: false });
