@@ -86,15 +86,21 @@ export function createProvider(options: ProviderOptions = {}): ProviderCore {
         diagnostics.error('Invalid endpoint', `KEYSMITH_ENDPOINT is "${endpoint}"; expected an http(s) URL such as "https://keys.example.com".`, ['endpoint']);
       }
       if (endpoint === null || rootKey === null || diagnostics.hasErrors()) return null;
-      return new Keysmith({
-        baseUrl: endpoint,
-        rootKey,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-        ...(typeof config.max_concurrent === 'number' ? { maxConcurrent: config.max_concurrent } : {}),
-        ...(typeof config.requests_per_second === 'number' ? { requestsPerSecond: config.requests_per_second } : {}),
-        ...(typeof config.max_retries === 'number' ? { maxRetries: config.max_retries } : {}),
-        ...(typeof config.timeout_ms === 'number' ? { timeoutMs: config.timeout_ms } : {}),
-      });
+      try {
+        return new Keysmith({
+          baseUrl: endpoint,
+          rootKey,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          ...(typeof config.max_concurrent === 'number' ? { maxConcurrent: config.max_concurrent } : {}),
+          ...(typeof config.requests_per_second === 'number' ? { requestsPerSecond: config.requests_per_second } : {}),
+          ...(typeof config.max_retries === 'number' ? { maxRetries: config.max_retries } : {}),
+          ...(typeof config.timeout_ms === 'number' ? { timeoutMs: config.timeout_ms } : {}),
+        });
+      } catch (err) {
+        // The settings were validated above; this is the SDK's own refusal, said plainly all the same.
+        diagnostics.error('Cannot make the Keysmith client', err instanceof Error ? err.message : String(err));
+        return null;
+      }
     },
   });
 }

@@ -58,8 +58,13 @@ export const apiKeyResource: Resource<ApiKeyModel, Keysmith> = {
       return;
     }
     const enabled = plan.planned.enabled;
-    if (typeof enabled === 'boolean' && (prior.status === 'active' || prior.status === 'disabled') && enabled !== (prior.status === 'active')) {
-      plan.set(['status'], enabled ? 'active' : 'disabled');
+    const switchable = prior.status === 'active' || prior.status === 'disabled';
+    if (plan.planned.expires_at !== (prior.expires_at ?? null)) {
+      // A new expiry may end or revive the key: its status is known only once the service answers.
+      plan.setUnknown(['status']);
+    } else if (typeof enabled === 'boolean' && enabled !== prior.enabled) {
+      if (switchable) plan.set(['status'], enabled ? 'active' : 'disabled');
+      else plan.setUnknown(['status']);
     }
     const rotation = plan.config.rotation as unknown as ApiKeyModel['rotation'];
     if (rotation && typeof rotation.every === 'string' && rotationDue(prior, rotation.every, now)) {

@@ -8,6 +8,7 @@ import {
   listOrNull,
   sameInstant,
   sameJson,
+  sameTags,
   validateDuration,
   validateEnvironment,
   validateIpList,
@@ -46,8 +47,8 @@ export interface ApiKeyModel extends LimitsModel {
 const stringList = ['list', 'string'] as const;
 
 const validateName = (value: TfValue, path: AttributePath): Diagnostic[] =>
-  typeof value === 'string' && (value.trim() === '' || value.length > 255)
-    ? [attributeError(path, 'Invalid name', `Expected 1 to 255 characters, got ${value.length}${value.trim() === '' ? ' (blank)' : ''}.`)]
+  typeof value === 'string' && (value.trim() !== value || value === '' || value.length > 255)
+    ? [attributeError(path, 'Invalid name', `Expected 1 to 255 characters with no space at either end, got ${value.length}${value.trim() !== value ? ' with surrounding spaces' : ''}.`)]
     : [];
 
 const computedString = (description: string, keep = true) => ({ type: 'string' as const, description, computed: true, useStateForUnknown: keep });
@@ -66,7 +67,7 @@ export const apiKeyBlock: BlockSpec = {
       requiresReplace: true,
       validate: validateEnvironment,
     },
-    tags: { type: stringList, description: 'Free-form tags.', optional: true },
+    tags: { type: stringList, description: 'Free-form tags (the service keeps them sorted; order is no change).', optional: true, semanticEquals: sameTags },
     group: { type: 'string', description: 'The key group.', optional: true, computed: true, default: 'default' },
     scopes: { type: stringList, description: 'Scopes the key grants.', optional: true },
     resources: { type: stringList, description: 'Resources the key may touch.', optional: true },

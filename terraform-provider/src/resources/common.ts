@@ -66,6 +66,13 @@ export const validateRfc3339 = (value: TfValue, path: AttributePath): Diagnostic
 /** Two spellings of one instant. */
 export const sameInstant = (a: TfValue, b: TfValue): boolean => typeof a === 'string' && typeof b === 'string' && Date.parse(a) === Date.parse(b);
 
+/** Two tag lists the service stores alike: it trims tags and keeps them sorted. */
+export const sameTags = (a: TfValue, b: TfValue): boolean => {
+  const norm = (v: TfValue): string | null => (Array.isArray(v) && v.every((t) => typeof t === 'string') ? JSON.stringify((v as string[]).map((t) => t.trim()).sort()) : null);
+  const na = norm(a);
+  return na !== null && na === norm(b);
+};
+
 /** Two spellings of one JSON value (key order and whitespace aside). */
 export const sameJson = (a: TfValue, b: TfValue): boolean => {
   try {
@@ -194,8 +201,12 @@ export function limitsFromApi(a: ApiLimits): LimitsModel {
   };
 }
 
-/** `refill_amount` and `refill_interval_seconds` go together. */
+/** `refill_amount` and `refill_interval_seconds` go together; a `quota` block sets at least one limit. */
 export function validateLimits(config: Partial<LimitsModel>, diagnostics: Diagnostics): void {
+  const q = config.quota;
+  if (q && q.total === null && q.daily === null && q.weekly === null && q.monthly === null) {
+    diagnostics.error('Empty quota', 'A quota block sets at least one of total, daily, weekly or monthly; leave the block out for no quota.', ['quota']);
+  }
   const c = config.credits;
   if (c && c.refill_amount !== undefined && c.refill_interval_seconds !== undefined && (c.refill_amount === null) !== (c.refill_interval_seconds === null)) {
     const missing = c.refill_amount === null ? 'refill_amount' : 'refill_interval_seconds';

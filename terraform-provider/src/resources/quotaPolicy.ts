@@ -1,4 +1,5 @@
 import type { Keysmith, QuotaPolicy } from '@keysmith/sdk';
+import type { Diagnostics } from '../framework/diagnostics';
 import type { DataSource, Resource } from '../framework/resource';
 import { computedCopy, type BlockSpec, type SchemaSpec } from '../framework/schema';
 import { callOptions, isNotFound, limitBlocks, limitsFromApi, limitsToApi, reportFailure, validateLimits, type Ctx, type LimitsModel } from './common';
@@ -91,7 +92,7 @@ export const quotaPolicyDataSource: DataSource<QuotaPolicyModel, Keysmith> = {
 };
 
 /** A data source looks up by `id` or by `name`, exactly one of them. */
-export function exactlyOneLookup(config: { id?: string | null; name?: string | null }, diagnostics: { error(s: string, d?: string, p?: string[]): unknown }): void {
+export function exactlyOneLookup(config: { id?: string | null; name?: string | null }, diagnostics: Diagnostics): void {
   const given = [config.id, config.name].filter((v) => v !== null).length; // unknown (undefined) counts as given
   if (given !== 1) diagnostics.error('Give exactly one of id or name', given === 0 ? 'Neither id nor name is set.' : 'Both id and name are set; give one.', ['id']);
 }

@@ -171,4 +171,20 @@ describe('tier 2: the provider process over gRPC against a real service (key lif
     expect(plan.requiresReplace).to.deep.equal([['status']]);
     expect(plan.planned.id).to.equal(UNKNOWN);
   });
+
+  it('answers validation with attribute paths and reads the data sources by name, over gRPC', async () => {
+    await terraform(async (tf) => {
+      const invalid = await tf.core.validateResource(KEY, conform(BLOCKS[KEY]!, { name: 'x', rotation: { every: '30m', overlap: '2h' }, ip_allowlist: ['300.0.0.1'] }));
+      expect(invalid.diagnostics.map((d) => [d.summary, d.attribute])).to.deep.equal([
+        ['Invalid IP address or CIDR', ['ip_allowlist', 0]],
+        ['Rotation too frequent', ['rotation', 'every']],
+        ['Overlap longer than the rotation', ['rotation', 'overlap']],
+      ]);
+      const created = (await tf.run(null, { name: 'tier2 data source', tags: ['b', 'a'] })).state;
+      const found = await tf.core.readDataSource(KEY, { id: null, name: 'tier2 data source' });
+      noErrors(found.diagnostics);
+      expect(found.state).to.deep.include({ id: created.id, status: 'active', tags: ['a', 'b'] });
+      expect(found.state).to.not.have.property('secret');
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { forEachDialect } from '@keysmith/service/dist/test/helpers/databases';
 import { UNKNOWN, type TfValue } from '../../src/framework/contract';
 import { expectNoErrors, ProviderFixture } from './core';
 
@@ -6,10 +7,10 @@ const TYPE = 'keysmith_api_key';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-describe('keysmith_api_key against a real service (SQLite)', () => {
+forEachDialect('keysmith_api_key against a real service', (dialect) => {
   let f: ProviderFixture;
   before(async () => {
-    f = await ProviderFixture.start();
+    f = await ProviderFixture.start(dialect);
   });
   after(async () => {
     await f.stop();
@@ -55,17 +56,19 @@ describe('keysmith_api_key against a real service (SQLite)', () => {
     const plan = await f.terraform.plan(TYPE, state, { name: 'after', tags: ['billing'] });
     expect(plan.requiresReplace).to.deep.equal([]);
     expect((plan.planned as any).secret).to.equal(state.secret);
-    const renamed = await applied({ name: 'after', tags: ['billing'] }, state);
+    const renamed = await applied({ name: 'after', tags: ['shop', 'billing'] }, state);
     expect(renamed).to.include({ id: state.id, secret: state.secret, name: 'after' });
-    expect(renamed.tags).to.deep.equal(['billing']);
+    expect(renamed.tags, 'the declared order, though the service sorts them').to.deep.equal(['shop', 'billing']);
+    expect((await f.sdk.keys.get(state.id)).tags).to.deep.equal(['billing', 'shop']);
+    expect((await f.terraform.plan(TYPE, await f.terraform.read(TYPE, renamed), { name: 'after', tags: ['shop', 'billing'] })).planned).to.deep.equal(renamed);
 
     await f.sdk.keys.update(state.id, { name: 'edited by hand', scopes: ['admin'] });
     const drifted = (await f.terraform.read(TYPE, renamed)) as any;
     expect(drifted).to.include({ name: 'edited by hand' });
     expect(drifted.scopes).to.deep.equal(['admin']);
-    const back = await f.terraform.plan(TYPE, drifted, { name: 'after', tags: ['billing'] });
+    const back = await f.terraform.plan(TYPE, drifted, { name: 'after', tags: ['shop', 'billing'] });
     expect(back.planned).to.include({ name: 'after', scopes: null });
-    const fixed = await applied({ name: 'after', tags: ['billing'] }, drifted);
+    const fixed = await applied({ name: 'after', tags: ['shop', 'billing'] }, drifted);
     expect((await f.sdk.keys.get(state.id)).scopes).to.deep.equal([]);
     expect(fixed.name).to.equal('after');
   });
@@ -92,6 +95,28 @@ describe('keysmith_api_key against a real service (SQLite)', () => {
     const on = await applied({ name: 'switch' }, off);
     expect(on).to.include({ status: 'active', enabled: true });
     expect((await f.sdk.verify(state.secret)).valid).to.equal(true);
+  });
+
+  it('plans the status unknown when a new expiry revives an expired key, and applies it as planned', async () => {
+    const soon = new Date(f.now.getTime() + HOUR).toISOString();
+    const state = await applied({ name: 'expiring', expires_at: soon });
+    f.advance(2 * HOUR);
+    const expired = (await f.terraform.read(TYPE, state)) as any;
+    expect(expired).to.include({ status: 'expired', expires_at: soon });
+    const later = new Date(f.now.getTime() + DAY).toISOString();
+    const plan = await f.terraform.plan(TYPE, expired, { name: 'expiring', expires_at: later });
+    expect(plan.planned).to.include({ status: UNKNOWN, secret: state.secret });
+    const revived = await applied({ name: 'expiring', expires_at: later }, expired);
+    expect(revived).to.include({ status: 'active', expires_at: later });
+  });
+
+  it('spending credits is no drift: a plan after verifications plans no change', async () => {
+    const config = { name: 'metered', credits: { remaining: 10 } };
+    const state = await applied(config);
+    expect((await f.sdk.verify(state.secret, { cost: 3 })).credits).to.equal(7);
+    await f.harness.app.flush();
+    const refreshed = await f.terraform.read(TYPE, state);
+    expect((await f.terraform.plan(TYPE, refreshed, config)).planned).to.deep.equal(state);
   });
 
   it('creates a key disabled when enabled = false from the start', async () => {
@@ -240,6 +265,8 @@ describe('keysmith_api_key against a real service (SQLite)', () => {
       [{ quota: { monthly: -1 } }, 'Negative number', ['quota', 'monthly']],
       [{ metadata_json: '[1]' }, 'Invalid JSON object', ['metadata_json']],
       [{ credits: { remaining: 1, refill_amount: 5 } }, 'Incomplete credit refill', ['credits', 'refill_interval_seconds']],
+      [{ quota: {} }, 'Empty quota', ['quota']],
+      [{ name: ' padded' }, 'Invalid name', ['name']],
     ];
     for (const [values, summary, path] of cases) {
       const r = await f.provider.validateResourceConfig(TYPE, f.terraform.config(TYPE, { name: 'invalid', ...values }));

@@ -38,6 +38,29 @@ export function proposedNew(block: ShapeOfBlock, prior: TfValue, config: TfObjec
   return out;
 }
 
+/**
+ * Terraform core's check of a plan (objchange.AssertPlanValid), the parts this provider can break: a value
+ * the configuration sets must be planned as configured (or as the prior value, the provider's way of saying
+ * "same meaning"), and a nested block exists exactly when the configuration has it.
+ */
+export function planProblems(block: ShapeOfBlock, prior: TfValue, config: TfValue, planned: TfValue, path: string[] = []): string[] {
+  if (!isObject(planned) || !isObject(config)) return isObject(planned) === isObject(config) ? [] : [`${path.join('.') || 'object'}: block presence differs from config`];
+  const p = isObject(prior) ? prior : null;
+  const problems: string[] = [];
+  for (const [name, attr] of Object.entries(block.attributes)) {
+    const c = config[name] ?? null;
+    const v = planned[name] ?? null;
+    if (c === null && attr.computed) continue;
+    const before = p ? (p[name] ?? null) : null;
+    const same = (a: TfValue, b: TfValue): boolean => JSON.stringify(a) === JSON.stringify(b) && typeof a === typeof b;
+    if (!same(v, c) && !(c !== null && before !== null && same(v, before))) problems.push(`${[...path, name].join('.')}: planned value differs from config`);
+  }
+  for (const [name, nested] of Object.entries(block.blocks ?? {})) {
+    problems.push(...planProblems(nested.block, p ? (p[name] ?? null) : null, config[name] ?? null, planned[name] ?? null, [...path, name]));
+  }
+  return problems;
+}
+
 export interface Plan {
   planned: TfValue;
   requiresReplace: AttributePath[];
@@ -60,6 +83,7 @@ export class InProcessTerraform {
     }
     const proposed = config === null ? null : proposedNew(BLOCKS[type]!, prior, config);
     const r = await this.provider.planResourceChange({ typeName: type, priorState: prior, proposedNewState: proposed, config, priorPrivate: Buffer.alloc(0) });
+    if (config) expect(planProblems(BLOCKS[type]!, prior, config, r.plannedState), 'Terraform would refuse this plan').to.deep.equal([]);
     return { planned: r.plannedState, requiresReplace: r.requiresReplace, diagnostics: r.diagnostics };
   }
 

@@ -1,13 +1,14 @@
 import { expect } from 'chai';
+import { forEachDialect } from '@keysmith/service/dist/test/helpers/databases';
 import { UNKNOWN, type TfValue } from '../../src/framework/contract';
 import { expectNoErrors, ProviderFixture } from './core';
 
 const TYPE = 'keysmith_quota_policy';
 
-describe('keysmith_quota_policy against a real service (SQLite)', () => {
+forEachDialect('keysmith_quota_policy against a real service', (dialect) => {
   let f: ProviderFixture;
   before(async () => {
-    f = await ProviderFixture.start();
+    f = await ProviderFixture.start(dialect);
   });
   after(async () => {
     await f.stop();
@@ -71,5 +72,15 @@ describe('keysmith_quota_policy against a real service (SQLite)', () => {
     }
     const neither = await f.provider.validateDataResourceConfig(TYPE, { id: null, name: null, quota: null, rate_limit: null, credits: null });
     expect(neither.diagnostics[0]).to.include({ summary: 'Give exactly one of id or name' });
+  });
+
+  it('imports a policy by id and plans no change for its declared config', async () => {
+    const made = await f.sdk.quotaPolicies.create({ name: 'made by hand', rateLimit: { limit: 10, windowSeconds: 60 } });
+    const r = await f.provider.importResourceState(TYPE, made.id);
+    expectNoErrors(r.diagnostics);
+    const state = await f.terraform.read(TYPE, r.imported[0]!.state);
+    const plan = await f.terraform.plan(TYPE, state, { name: 'made by hand', rate_limit: { limit: 10, window_seconds: 60 } });
+    expect(plan.planned).to.deep.equal(state);
+    expect(plan.requiresReplace).to.deep.equal([]);
   });
 });
