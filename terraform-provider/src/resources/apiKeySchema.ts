@@ -1,6 +1,4 @@
 import type { Key } from '@keysmith/sdk';
-import type { AttributePath, Diagnostic, TfValue } from '../framework/contract';
-import { attributeError } from '../framework/diagnostics';
 import type { BlockSpec, SchemaSpec } from '../framework/schema';
 import {
   limitBlocks,
@@ -13,6 +11,8 @@ import {
   validateEnvironment,
   validateIpList,
   validateJsonObject,
+  validateName,
+  validateUnique,
   validateRfc3339,
   type LimitsModel,
 } from './common';
@@ -46,11 +46,6 @@ export interface ApiKeyModel extends LimitsModel {
 
 const stringList = ['list', 'string'] as const;
 
-const validateName = (value: TfValue, path: AttributePath): Diagnostic[] =>
-  typeof value === 'string' && (value.trim() !== value || value === '' || value.length > 255)
-    ? [attributeError(path, 'Invalid name', `Expected 1 to 255 characters with no space at either end, got ${value.length}${value.trim() !== value ? ' with surrounding spaces' : ''}.`)]
-    : [];
-
 const computedString = (description: string, keep = true) => ({ type: 'string' as const, description, computed: true, useStateForUnknown: keep });
 
 export const apiKeyBlock: BlockSpec = {
@@ -67,11 +62,16 @@ export const apiKeyBlock: BlockSpec = {
       requiresReplace: true,
       validate: validateEnvironment,
     },
-    tags: { type: stringList, description: 'Free-form tags (the service keeps them sorted; order is no change).', optional: true, semanticEquals: sameTags },
+    tags: { type: stringList, description: 'Free-form tags (the service keeps them sorted; order is no change).', optional: true, semanticEquals: sameTags, validate: validateUnique },
     group: { type: 'string', description: 'The key group.', optional: true, computed: true, default: 'default' },
-    scopes: { type: stringList, description: 'Scopes the key grants.', optional: true },
-    resources: { type: stringList, description: 'Resources the key may touch.', optional: true },
-    ip_allowlist: { type: stringList, description: 'IP addresses or CIDRs allowed to use the key.', optional: true, validate: validateIpList },
+    scopes: { type: stringList, description: 'Scopes the key grants.', optional: true, validate: validateUnique },
+    resources: { type: stringList, description: 'Resources the key may touch.', optional: true, validate: validateUnique },
+    ip_allowlist: {
+      type: stringList,
+      description: 'IP addresses or CIDRs allowed to use the key.',
+      optional: true,
+      validate: (value, path) => [...validateIpList(value, path), ...validateUnique(value, path)],
+    },
     expires_at: { type: 'string', description: 'When the key expires (RFC 3339).', optional: true, semanticEquals: sameInstant, validate: validateRfc3339 },
     quota_policy_id: { type: 'string', description: 'A quota policy whose limits the key follows.', optional: true },
     metadata_json: {

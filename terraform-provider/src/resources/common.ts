@@ -51,6 +51,25 @@ function isIpOrCidr(text: string): boolean {
   return /^(0|[1-9][0-9]{0,2})$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
 }
 
+/** A name as the service takes it: 1 to 255 characters, none of them surrounding spaces (it would trim them). */
+export const validateName = (value: TfValue, path: AttributePath): Diagnostic[] =>
+  typeof value === 'string' && (value.trim() !== value || value === '' || value.length > 255)
+    ? [attributeError(path, 'Invalid name', `Expected 1 to 255 characters with no space at either end, got ${value.length}${value.trim() !== value ? ' with surrounding spaces' : ''}.`)]
+    : [];
+
+/** The service refuses a list that names an element twice. */
+export const validateUnique = (value: TfValue, path: AttributePath): Diagnostic[] => {
+  if (!Array.isArray(value)) return [];
+  const seen = new Set<TfValue>();
+  return value.flatMap((entry, i) => {
+    if (typeof entry !== 'string') return [];
+    const key = path[path.length - 1] === 'tags' ? entry.trim() : entry;
+    if (seen.has(key)) return [attributeError([...path, i], 'Duplicate entry', `"${entry}" is already in the list.`)];
+    seen.add(key);
+    return [];
+  });
+};
+
 const wholeNumber =
   (minimum: number) =>
   (value: TfValue, path: AttributePath): Diagnostic[] =>

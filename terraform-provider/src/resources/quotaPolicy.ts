@@ -2,7 +2,7 @@ import type { Keysmith, QuotaPolicy } from '@keysmith/sdk';
 import type { Diagnostics } from '../framework/diagnostics';
 import type { DataSource, Resource } from '../framework/resource';
 import { computedCopy, type BlockSpec, type SchemaSpec } from '../framework/schema';
-import { callOptions, isNotFound, limitBlocks, limitsFromApi, limitsToApi, reportFailure, validateLimits, type Ctx, type LimitsModel } from './common';
+import { callOptions, isNotFound, limitBlocks, validateName, limitsFromApi, limitsToApi, reportFailure, validateLimits, type Ctx, type LimitsModel } from './common';
 
 export interface QuotaPolicyModel extends LimitsModel {
   id: string | null | undefined;
@@ -13,7 +13,7 @@ const block: BlockSpec = {
   description: 'A reusable quota policy: keys pointing at it (quota_policy_id) follow its limits.',
   attributes: {
     id: { type: 'string', description: 'The policy id (`pol_…`).', computed: true, useStateForUnknown: true },
-    name: { type: 'string', description: 'The policy name, unique in the workspace.', required: true },
+    name: { type: 'string', description: 'The policy name, unique in the workspace.', required: true, validate: validateName },
   },
   blocks: limitBlocks,
 };

@@ -267,6 +267,8 @@ forEachDialect('keysmith_api_key against a real service', (dialect) => {
       [{ credits: { remaining: 1, refill_amount: 5 } }, 'Incomplete credit refill', ['credits', 'refill_interval_seconds']],
       [{ quota: {} }, 'Empty quota', ['quota']],
       [{ name: ' padded' }, 'Invalid name', ['name']],
+      [{ scopes: ['a', 'b', 'a'] }, 'Duplicate entry', ['scopes', 2]],
+      [{ tags: ['x', ' x'] }, 'Duplicate entry', ['tags', 1]],
     ];
     for (const [values, summary, path] of cases) {
       const r = await f.provider.validateResourceConfig(TYPE, f.terraform.config(TYPE, { name: 'invalid', ...values }));
