@@ -23,7 +23,7 @@ import {
   withoutAbsent,
 } from './blocks';
 import { hclBoolean, hclString, hclStringList } from './hcl';
-import { KEYSMITH_PROVIDER_VERSION_CONSTRAINT } from './provider';
+import { keysmithMetaArguments } from './provider';
 
 /** Arguments of a `keysmith_api_key` resource, one per attribute of the provider's schema (camelCase). */
 export interface KeysmithApiKeyResourceConfig extends TerraformMetaArguments {
@@ -69,17 +69,7 @@ export class KeysmithApiKeyResource extends TerraformResource {
 
   /** Declares a `keysmith_api_key` resource; its logical name in Terraform comes from `id`. */
   constructor(scope: Construct, id: string, config: KeysmithApiKeyResourceConfig) {
-    super(scope, id, {
-      terraformResourceType: KeysmithApiKeyResource.tfResourceType,
-      terraformGeneratorMetadata: { providerName: 'keysmith', providerVersionConstraint: KEYSMITH_PROVIDER_VERSION_CONSTRAINT },
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
-      provisioners: config.provisioners,
-      connection: config.connection,
-    });
+    super(scope, id, { terraformResourceType: KeysmithApiKeyResource.tfResourceType, ...keysmithMetaArguments(config) });
     this.config = config;
   }
 

@@ -2,7 +2,7 @@ import type { Construct } from 'constructs';
 import { type IResolvable, type TerraformMetaArguments, TerraformDataSource, Token, stringToTerraform } from '../cdk';
 import { withoutAbsent } from './blocks';
 import { hclString } from './hcl';
-import { KEYSMITH_PROVIDER_VERSION_CONSTRAINT } from './provider';
+import { keysmithMetaArguments } from './provider';
 
 /** How a data source finds its object: by `id` or by `name`, exactly one of them. */
 export interface KeysmithLookupConfig extends TerraformMetaArguments {
@@ -25,17 +25,6 @@ function lookupArguments(kind: string, config: KeysmithLookupConfig): void {
   }
 }
 
-function metaArguments(config: KeysmithLookupConfig) {
-  return {
-    terraformGeneratorMetadata: { providerName: 'keysmith', providerVersionConstraint: KEYSMITH_PROVIDER_VERSION_CONSTRAINT },
-    provider: config.provider,
-    dependsOn: config.dependsOn,
-    count: config.count,
-    lifecycle: config.lifecycle,
-    forEach: config.forEach,
-  };
-}
-
 /** The `keysmith_api_key` data source: reads an existing key (never its secret). */
 export class DataKeysmithApiKey extends TerraformDataSource {
   /** The data source type in Terraform. */
@@ -47,7 +36,7 @@ export class DataKeysmithApiKey extends TerraformDataSource {
   /** Reads the key with the given `id` or `name`. */
   constructor(scope: Construct, id: string, config: KeysmithLookupConfig) {
     lookupArguments('keysmith_api_key', config);
-    super(scope, id, { terraformResourceType: DataKeysmithApiKey.tfResourceType, ...metaArguments(config) });
+    super(scope, id, { terraformResourceType: DataKeysmithApiKey.tfResourceType, ...keysmithMetaArguments(config) });
     this.config = config;
   }
 
@@ -151,7 +140,7 @@ export class DataKeysmithQuotaPolicy extends TerraformDataSource {
   /** Reads the policy with the given `id` or `name`. */
   constructor(scope: Construct, id: string, config: KeysmithLookupConfig) {
     lookupArguments('keysmith_quota_policy', config);
-    super(scope, id, { terraformResourceType: DataKeysmithQuotaPolicy.tfResourceType, ...metaArguments(config) });
+    super(scope, id, { terraformResourceType: DataKeysmithQuotaPolicy.tfResourceType, ...keysmithMetaArguments(config) });
     this.config = config;
   }
 

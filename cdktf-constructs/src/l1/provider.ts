@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { TerraformProvider, Token, numberToTerraform, stringToTerraform } from '../cdk';
+import { TerraformProvider, Token, numberToTerraform, stringToTerraform, type TerraformMetaArguments } from '../cdk';
 import { checkWholeNumber } from '../validation';
 import { withoutAbsent } from './blocks';
 import { hclNumber, hclString } from './hcl';
@@ -9,6 +9,20 @@ export const KEYSMITH_PROVIDER_SOURCE = 'keysmith.local/keysmith/keysmith';
 
 /** The provider versions these classes are written for. */
 export const KEYSMITH_PROVIDER_VERSION_CONSTRAINT = '~> 0.1';
+
+/** What every Keysmith resource and data source passes to cdktf besides its type: the generator metadata and Terraform's meta-arguments. */
+export function keysmithMetaArguments(config: TerraformMetaArguments) {
+  return {
+    terraformGeneratorMetadata: { providerName: 'keysmith', providerVersionConstraint: KEYSMITH_PROVIDER_VERSION_CONSTRAINT },
+    provider: config.provider,
+    dependsOn: config.dependsOn,
+    count: config.count,
+    lifecycle: config.lifecycle,
+    forEach: config.forEach,
+    provisioners: config.provisioners,
+    connection: config.connection,
+  };
+}
 
 /** Configuration of the `keysmith` provider. */
 export interface KeysmithProviderConfig {

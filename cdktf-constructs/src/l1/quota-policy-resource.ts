@@ -13,7 +13,7 @@ import {
   withoutAbsent,
 } from './blocks';
 import { hclString } from './hcl';
-import { KEYSMITH_PROVIDER_VERSION_CONSTRAINT } from './provider';
+import { keysmithMetaArguments } from './provider';
 
 /** Arguments of a `keysmith_quota_policy` resource. */
 export interface KeysmithQuotaPolicyResourceConfig extends TerraformMetaArguments {
@@ -37,17 +37,7 @@ export class KeysmithQuotaPolicyResource extends TerraformResource {
 
   /** Declares a `keysmith_quota_policy` resource; its logical name in Terraform comes from `id`. */
   constructor(scope: Construct, id: string, config: KeysmithQuotaPolicyResourceConfig) {
-    super(scope, id, {
-      terraformResourceType: KeysmithQuotaPolicyResource.tfResourceType,
-      terraformGeneratorMetadata: { providerName: 'keysmith', providerVersionConstraint: KEYSMITH_PROVIDER_VERSION_CONSTRAINT },
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
-      provisioners: config.provisioners,
-      connection: config.connection,
-    });
+    super(scope, id, { terraformResourceType: KeysmithQuotaPolicyResource.tfResourceType, ...keysmithMetaArguments(config) });
     this.config = config;
   }
 
