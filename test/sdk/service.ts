@@ -9,8 +9,8 @@ export class LiveService {
     readonly baseUrl: string,
   ) {}
 
-  static async start(dialect: Dialect): Promise<LiveService> {
-    const harness = await Harness.start(dialect);
+  static async start(dialect: Dialect, options: Parameters<typeof Harness.start>[1] = {}): Promise<LiveService> {
+    const harness = await Harness.start(dialect, options);
     await harness.server.start();
     return new LiveService(harness, harness.server.info.uri);
   }
