@@ -266,16 +266,16 @@ forEachDialect('operators and sessions', (dialect) => {
 
   // Mocha runs a suite's own tests before its nested suites: this one goes last, after all of the above.
   describe('afterwards', () => {
-  it('writes no password, session token or CSRF token to any log line or audit row', async () => {
-    const s = await signIn('dev@acme.test');
-    const token = s.cookie.split('=')[1]!;
-    const audit = JSON.stringify(await h.app.db.knex('audit_events').select());
-    const logs = h.logLines.join('\n');
-    for (const secret of [PASSWORD, 'a brand new password', 'the first password', token, s.csrf]) {
-      expect(logs).not.to.include(secret);
-      expect(audit).not.to.include(secret);
-    }
-    expect(audit).not.to.match(/\$2[aby]\$/);
+    it('writes no password, session token or CSRF token to any log line or audit row', async () => {
+      const s = await signIn('dev@acme.test');
+      const token = s.cookie.split('=')[1]!;
+      const audit = JSON.stringify(await h.app.db.knex('audit_events').select());
+      const logs = h.logLines.join('\n');
+      for (const secret of [PASSWORD, 'a brand new password', 'the first password', token, s.csrf]) {
+        expect(logs).not.to.include(secret);
+        expect(audit).not.to.include(secret);
+      }
+      expect(audit).not.to.match(/\$2[aby]\$/);
+    });
   });
-});
 });
