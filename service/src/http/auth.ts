@@ -105,6 +105,12 @@ export function sessionOf(request: Request): { context: SessionContext; token: s
   return { context: credentials.session, token: credentials.sessionToken };
 }
 
+/** The scopes the request's credential holds: its root key's, or the signed-in operator's role's. */
+export function scopesOf(request: Request): readonly RootScope[] {
+  const credentials = request.auth.credentials as { rootKey?: RootKey; session?: SessionContext };
+  return credentials.rootKey?.scopes ?? credentials.session?.scopes ?? [];
+}
+
 /** The workspace and actor a management request acts for: its root key, or the signed-in operator. */
 export function callerOf(request: Request): Caller {
   const credentials = request.auth.credentials as { rootKey?: RootKey; session?: SessionContext };

@@ -1,3 +1,4 @@
+import { BURST_VERIFY_TIMEOUT_MS } from '../helpers/processes';
 import { expect } from 'chai';
 import { DEFAULT_LEASE_OPTIONS } from '../../src/verify/leases';
 import { forEachDialect } from '../helpers/databases';
@@ -13,7 +14,7 @@ const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(do
 forEachDialect('The workspace credit balance', (dialect) => {
   let h: Harness;
   beforeEach(async () => {
-    h = await Harness.start(dialect);
+    h = await Harness.start(dialect, { verification: { verifyTimeoutMs: BURST_VERIFY_TIMEOUT_MS } });
   });
   afterEach(async () => {
     await h.stop();

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { call, describeCluster, killAll, serviceEnv, SharedDatabase, sleep, startServices, waitForRedis, type ServiceProcess } from '../helpers/processes';
+import { BURST_VERIFY_TIMEOUT_MS, call, describeCluster, killAll, serviceEnv, SharedDatabase, sleep, startServices, waitForRedis, type ServiceProcess } from '../helpers/processes';
 
 type Tally = Record<string, number>;
 
@@ -17,7 +17,7 @@ describeCluster('the workspace credit balance across a cluster', (redis) => {
   before(async function () {
     this.timeout(40_000);
     database = await SharedDatabase.create();
-    services = await startServices(3, serviceEnv(database.url(), { KEYSMITH_REDIS_URL: redis.url, KEYSMITH_REDIS_PREFIX: redis.namespace() }));
+    services = await startServices(3, serviceEnv(database.url(), { KEYSMITH_REDIS_URL: redis.url, KEYSMITH_REDIS_PREFIX: redis.namespace(), KEYSMITH_VERIFY_TIMEOUT_MS: String(BURST_VERIFY_TIMEOUT_MS) }));
     await Promise.all(services.map((service) => waitForRedis(service)));
   });
   after(async () => {

@@ -3,6 +3,7 @@ import {
   call,
   describeCluster,
   killAll,
+  BURST_VERIFY_TIMEOUT_MS,
   serviceEnv,
   SharedDatabase,
   sleep,
@@ -83,7 +84,7 @@ describeCluster('a cluster of service processes', (redis) => {
     let env: NodeJS.ProcessEnv;
     before(async function () {
       this.timeout(30_000);
-      env = serviceEnv(database.url(), { KEYSMITH_REDIS_URL: redis.url, KEYSMITH_REDIS_PREFIX: redis.namespace() });
+      env = serviceEnv(database.url(), { KEYSMITH_REDIS_URL: redis.url, KEYSMITH_REDIS_PREFIX: redis.namespace(), KEYSMITH_VERIFY_TIMEOUT_MS: String(BURST_VERIFY_TIMEOUT_MS) });
       services = await startServices(3, env);
       await Promise.all(services.map((service) => waitForRedis(service)));
     });

@@ -1,3 +1,4 @@
+import { BURST_VERIFY_TIMEOUT_MS } from '../helpers/processes';
 import { expect } from 'chai';
 import { forEachDialect } from '../helpers/databases';
 import { Harness } from '../helpers/harness';
@@ -7,7 +8,7 @@ type Body = Record<string, any>;
 forEachDialect('Verification under concurrency and brute force', (dialect) => {
   let h: Harness;
   beforeEach(async () => {
-    h = await Harness.start(dialect);
+    h = await Harness.start(dialect, { verification: { verifyTimeoutMs: BURST_VERIFY_TIMEOUT_MS } });
   });
   afterEach(async () => {
     await h.stop();

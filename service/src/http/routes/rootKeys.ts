@@ -1,9 +1,9 @@
-import type { Request, Server } from '@hapi/hapi';
+import type { Server } from '@hapi/hapi';
 import Joi from 'joi';
 import type { Services } from '../../app';
-import type { RootKey, RootScope } from '../../domain/model';
+import type { RootKey } from '../../domain/model';
 import type { CreateRootKeyInput } from '../../services/rootKeys';
-import { callerOf } from '../auth';
+import { callerOf, scopesOf } from '../auth';
 import { managementRoute } from '../route';
 import { CreateRootKeyPayload, CreatedRootKeySchema, RootKeySchema, idParam } from '../schemas';
 
@@ -24,11 +24,6 @@ function toWire(rootKey: RootKey) {
 }
 
 /** The scopes the request's own credential holds: what it may grant to a new root key. */
-function heldScopes(request: Request): readonly RootScope[] {
-  const credentials = request.auth.credentials as { rootKey?: RootKey; scopes?: RootScope[] };
-  return credentials.rootKey?.scopes ?? credentials.scopes ?? [];
-}
-
 export function registerRootKeyRoutes(server: Server, services: Services): void {
   const { rootKeys } = services;
   server.route([
@@ -51,7 +46,7 @@ export function registerRootKeyRoutes(server: Server, services: Services): void 
       validate: { payload: CreateRootKeyPayload },
       responses: { 201: CreatedRootKeySchema },
       handler: async (request, h) => {
-        const issued = await rootKeys.create(callerOf(request), heldScopes(request), request.payload as CreateRootKeyInput);
+        const issued = await rootKeys.create(callerOf(request), scopesOf(request), request.payload as CreateRootKeyInput);
         return h
           .response({ rootKey: toWire(issued.rootKey), secret: issued.secret })
           .code(201)
