@@ -189,6 +189,17 @@ forEachDialect('operators and sessions', (dialect) => {
       expect(audit.items[0].actor).to.deep.equal({ type: 'operator', id: s.body.operator.id, email: 'dev@acme.test' });
     });
 
+    it('lets a signed-in admin create root keys with the scopes of their role, and no others', async () => {
+      await addOperator('rootkeys-admin@acme.test', 'admin');
+      const s = await signIn('rootkeys-admin@acme.test');
+      const created = await asOperator(s, 'POST', '/v1/root-keys', { name: 'deploy pipeline', scopes: ['keys:read', 'keys:write'] });
+      expect(created.statusCode, created.payload).to.equal(201);
+      expect(json(created).rootKey.scopes).to.deep.equal(['keys:read', 'keys:write']);
+      const escalated = await asOperator(s, 'POST', '/v1/root-keys', { name: 'more than mine', scopes: ['operators:admin'] });
+      expect(escalated.statusCode, escalated.payload).to.equal(403);
+      expect(json(escalated).error.message).to.include('operators:admin');
+    });
+
     it('lets the Authorization header win when a root key and a cookie are both sent', async () => {
       const s = await signIn('viewer@acme.test');
       const res = await h.inject('POST', '/v1/keys', { headers: { cookie: s.cookie }, payload: { name: 'by the root key' } });
