@@ -1,0 +1,3 @@
+export function KeyDetailPage(_props: { id: string }) {
+  return <section><h1>KeyDetailPage</h1></section>;
+}
