@@ -7,10 +7,13 @@ import { contextOf, headerOf, toHttpError, VALIDATION_OPTIONS, validationFailAct
 import { logFailure, logRequest, requestIdFor } from './requests';
 import { buildOpenApi } from './openapi';
 import { registerAuditRoutes } from './routes/audit';
+import { defaultConsoleDir, registerConsoleRoutes } from './routes/console';
 import { registerHealthRoutes } from './routes/health';
 import { registerKeyActionRoutes } from './routes/keyActions';
 import { registerKeyRoutes } from './routes/keys';
 import { registerPolicyRoutes } from './routes/policies';
+import { registerRootKeyRoutes } from './routes/rootKeys';
+import { registerUsageRoutes } from './routes/usage';
 import { registerVerifyRoutes } from './routes/verify';
 import { registerWorkspaceRoutes } from './routes/workspace';
 import { clientErrorAsBoom, createListener, DEFAULT_CONNECTION_LIMITS, installConnections, takeClientError, type ConnectionLimits } from './connections';
@@ -23,6 +26,8 @@ export interface ServerOptions {
   validateResponses?: boolean;
   /** Header and request timeouts and the connection cap (defaults: `DEFAULT_CONNECTION_LIMITS`). */
   limits?: Partial<ConnectionLimits>;
+  /** The console's build output, served at /console/ (default: `console/dist` of the repository). */
+  consoleDir?: string;
   /** How long `stop()` lets requests in flight finish before it closes their connections (default 5000). */
   drainTimeoutMs?: number;
 }
@@ -86,6 +91,9 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   registerAuditRoutes(server, app.services);
   registerWorkspaceRoutes(server, app.services);
   registerVerifyRoutes(server, app.verifier, app.metrics);
+  registerRootKeyRoutes(server, app.services);
+  registerUsageRoutes(server, app.services);
+  await registerConsoleRoutes(server, { distDir: options.consoleDir ?? defaultConsoleDir() });
 
   let document: object | undefined;
   server.route({
