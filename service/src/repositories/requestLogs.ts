@@ -78,10 +78,10 @@ export async function countByBucket(
 ): Promise<BucketCount[]> {
   const from = query.from.getTime();
   const until = from + query.bucketMs * query.buckets;
-  // Integer division: MySQL's `/` answers a decimal, SQLite's truncates integers already.
-  const divide = db.client.config.client === 'mysql2' ? 'DIV' : '/';
+  // Integer division: MySQL's DIV; SQLite gets the bound numbers as reals, so its quotient is cast (truncating).
+  const bucket = db.client.config.client === 'mysql2' ? '(created_at - ?) DIV ?' : 'cast((created_at - ?) / ? as integer)';
   const rows = (await db('request_logs')
-    .select(db.raw(`(created_at - ?) ${divide} ? as bucket`, [from, query.bucketMs]), 'code')
+    .select(db.raw(`${bucket} as bucket`, [from, query.bucketMs]), 'code')
     .count({ n: '*' })
     .where('key_id', query.keyId)
     .where('created_at', '>=', from)

@@ -26,13 +26,17 @@ const OPERATIONS: Record<string, string> = {
   getWorkspace: 'get /v1/workspace',
   updateWorkspace: 'patch /v1/workspace',
   verifyKey: 'post /v1/verify',
+  listRootKeys: 'get /v1/root-keys',
+  createRootKey: 'post /v1/root-keys',
+  revokeRootKey: 'post /v1/root-keys/{id}/revoke',
+  getKeyUsage: 'get /v1/keys/{id}/usage',
 };
 
 const COMPONENTS = [
   'Key', 'KeyDetails', 'CreatedKey', 'RotatedKey', 'KeyList', 'CreateKeyRequest', 'UpdateKeyRequest', 'RotateRequest', 'BulkRequest',
   'BulkResponse', 'RequestLog', 'RequestLogList', 'QuotaPolicy', 'QuotaPolicyList', 'CreateQuotaPolicyRequest', 'UpdateQuotaPolicyRequest',
   'AuditEvent', 'AuditEventList', 'Workspace', 'UpdateWorkspaceRequest', 'VerifyRequest', 'VerifyResult', 'RateLimit', 'Quota', 'Credits',
-  'Error', 'Health', 'Ready',
+  'Error', 'Health', 'Ready', 'RootKey', 'RootKeyList', 'CreateRootKeyRequest', 'CreatedRootKey', 'KeyUsage', 'UsageBucket', 'UsageCounts',
 ];
 
 /** Every status each call can answer. Authenticated calls: 401, 403, 429, 500, 503; the rest by what the call takes. */
@@ -52,6 +56,10 @@ const STATUSES: Record<string, string[]> = {
   rotateKey: ['200', ...BODY, ...AUTHED, '404', '409'],
   bulkKeyAction: ['200', ...BODY, ...AUTHED],
   listKeyLogs: ['200', '400', ...AUTHED, '404'],
+  getKeyUsage: ['200', '400', ...AUTHED, '404'],
+  listRootKeys: ['200', ...AUTHED],
+  createRootKey: ['201', ...BODY, ...AUTHED],
+  revokeRootKey: ['200', ...BODY, ...AUTHED, '404'],
   createQuotaPolicy: ['201', ...BODY, ...AUTHED, '409'],
   listQuotaPolicies: ['200', '400', ...AUTHED],
   getQuotaPolicy: ['200', '400', ...AUTHED, '404'],
@@ -112,6 +120,11 @@ describe('GET /openapi.json', () => {
     expect(success('getWorkspace', '200')).to.equal('Workspace');
     expect(success('verifyKey', '200')).to.equal('VerifyResult');
     expect(success('bulkKeyAction', '200')).to.equal('BulkResponse');
+    expect(success('listRootKeys', '200')).to.equal('RootKeyList');
+    expect(success('createRootKey', '201')).to.equal('CreatedRootKey');
+    expect(success('revokeRootKey', '200')).to.equal('RootKey');
+    expect(success('getKeyUsage', '200')).to.equal('KeyUsage');
+    expect(refOf(request('createRootKey'))).to.equal('CreateRootKeyRequest');
     expect(success('getHealth', '200')).to.equal('Health');
     expect(success('getReadiness', '503')).to.equal('Ready');
     expect(refOf(request('createKey'))).to.equal('CreateKeyRequest');
