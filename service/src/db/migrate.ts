@@ -4,6 +4,7 @@ import * as initial from './migrations/20261123100000_initial';
 import * as verification from './migrations/20261123200000_verification';
 import * as workspaceBalance from './migrations/20261126100000_workspace_balance';
 import * as consoleReads from './migrations/20261126150000_console_reads';
+import * as operators from './migrations/20261126300000_operators';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261123200000_verification': verification,
   '20261126100000_workspace_balance': workspaceBalance,
   '20261126150000_console_reads': consoleReads,
+  '20261126300000_operators': operators,
 };
 
 const source: Knex.MigrationSource<string> = {

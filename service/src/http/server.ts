@@ -8,9 +8,11 @@ import { logFailure, logRequest, requestIdFor } from './requests';
 import { buildOpenApi } from './openapi';
 import { registerAuditRoutes } from './routes/audit';
 import { defaultConsoleDir, registerConsoleRoutes } from './routes/console';
+import { registerAuthRoutes } from './routes/auth';
 import { registerHealthRoutes } from './routes/health';
 import { registerKeyActionRoutes } from './routes/keyActions';
 import { registerKeyRoutes } from './routes/keys';
+import { registerOperatorRoutes } from './routes/operators';
 import { registerPolicyRoutes } from './routes/policies';
 import { registerRootKeyRoutes } from './routes/rootKeys';
 import { registerUsageRoutes } from './routes/usage';
@@ -83,7 +85,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     });
   });
 
-  registerRootKeyAuth(server, app.services.rootKeys);
+  registerRootKeyAuth(server, app.services.rootKeys, app.services.sessions);
   registerHealthRoutes(server, app.db);
   registerKeyRoutes(server, app.services, app.clock);
   registerKeyActionRoutes(server, app.services);
@@ -94,6 +96,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   registerRootKeyRoutes(server, app.services);
   registerUsageRoutes(server, app.services);
   await registerConsoleRoutes(server, { distDir: options.consoleDir ?? defaultConsoleDir() });
+  registerAuthRoutes(server, app.services);
+  registerOperatorRoutes(server, app.services);
 
   let document: object | undefined;
   server.route({
