@@ -5,6 +5,9 @@ import { migrateToLatest, pendingMigrations } from './db/migrate';
 import type { PepperRing } from './domain/pepper';
 import { createLogger, type Logger } from './logger';
 import { loadPeppers } from './pepperFile';
+import { DEFAULT_BCRYPT_COST, PasswordHasher } from './domain/passwords';
+import { OperatorService } from './services/operators';
+import { DEFAULT_SESSION_SETTINGS, SessionService, type SessionSettings } from './services/sessions';
 import { anySecretStored } from './repositories/keySecrets';
 import { AuditService } from './services/audit';
 import { KeyReadService } from './services/keyReads';
@@ -29,6 +32,8 @@ export interface Services {
   rootKeys: RootKeyService;
   audit: AuditService;
   workspaces: WorkspaceService;
+  operators: OperatorService;
+  sessions: SessionService;
 }
 
 /** Everything a running Keysmith holds: built once here, handed to the HTTP server and the CLI. */
@@ -83,6 +88,7 @@ export function buildApp(parts: {
   logger: Logger;
   clock?: Clock;
   verification?: Partial<VerificationSettings>;
+  operators?: { bcryptCost?: number; sessions?: Partial<SessionSettings> };
 }): App {
   const { db, peppers, logger } = parts;
   const clock = parts.clock ?? systemClock;
@@ -101,6 +107,8 @@ export function buildApp(parts: {
   const leases = new Leases({ db, metrics, now, health }, settings.leases);
   const balances = new BalanceLeases({ db, metrics, now, health, keys: leases }, settings.leases);
   const recorder = new Recorder({ db, logger, metrics, health }, { ...DEFAULT_RECORDER_OPTIONS, flushMs: settings.flushMs });
+  const hasher = new PasswordHasher(parts.operators?.bcryptCost ?? DEFAULT_BCRYPT_COST);
+  const sessionSettings = { ...DEFAULT_SESSION_SETTINGS, ...parts.operators?.sessions };
   const services: Services = {
     keys: new KeyService({ db, clock, peppers, publish }),
     keyReads: new KeyReadService({ db, clock }),
@@ -108,6 +116,8 @@ export function buildApp(parts: {
     rootKeys: new RootKeyService({ db, clock, peppers, publish, cacheTtlMs: settings.cacheTtlMs }),
     audit: new AuditService({ db }),
     workspaces: new WorkspaceService({ db, clock, publish, balances }),
+    operators: new OperatorService({ db, clock, hasher }),
+    sessions: new SessionService({ db, clock, hasher, settings: sessionSettings }),
   };
   shared.bus.subscribe((event) => {
     directory.invalidate(event);
@@ -196,5 +206,6 @@ export async function openApp(config: Config, options: { logger?: Logger; clock?
     flushMs: config.flushMs,
     verifyTimeoutMs: config.verifyTimeoutMs,
   };
-  return buildApp({ db, peppers, logger, verification, ...(options.clock ? { clock: options.clock } : {}) });
+  const operators = { bcryptCost: config.bcryptCost, sessions: config.sessions };
+  return buildApp({ db, peppers, logger, verification, operators, ...(options.clock ? { clock: options.clock } : {}) });
 }

@@ -1,7 +1,9 @@
 import Joi from 'joi';
 import { resolve } from 'node:path';
 import type { DatabaseTarget } from './db/database';
+import { DEFAULT_BCRYPT_COST, MAX_BCRYPT_COST, MIN_BCRYPT_COST } from './domain/passwords';
 import { SLUG_PATTERN } from './domain/secrets';
+import { DEFAULT_SESSION_SETTINGS, type SessionSettings } from './services/sessions';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/connections';
 
 /** Everything the service reads from its environment, validated once at start. */
@@ -31,6 +33,10 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long a client may take to send a request's headers, and the whole request; connections open at once. */
   connectionLimits: ConnectionLimits;
+  /** bcrypt's cost for operator passwords (2^cost rounds). */
+  bcryptCost: number;
+  /** Operator sessions' timeouts and sign-in throttling. */
+  sessions: SessionSettings;
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +68,11 @@ const schema = Joi.object({
     .default(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs)
     .messages({ 'number.max': 'KEYSMITH_HEADERS_TIMEOUT_MS must not be more than KEYSMITH_REQUEST_TIMEOUT_MS' }),
   KEYSMITH_MAX_CONNECTIONS: Joi.number().integer().min(1).max(1_000_000).default(DEFAULT_CONNECTION_LIMITS.maxConnections),
+  KEYSMITH_BCRYPT_COST: Joi.number().integer().min(MIN_BCRYPT_COST).max(MAX_BCRYPT_COST).default(DEFAULT_BCRYPT_COST),
+  KEYSMITH_SESSION_IDLE_MINUTES: Joi.number().integer().min(1).max(7 * 24 * 60).default(DEFAULT_SESSION_SETTINGS.idleMinutes),
+  KEYSMITH_SESSION_MAX_HOURS: Joi.number().integer().min(1).max(30 * 24).default(DEFAULT_SESSION_SETTINGS.maxHours),
+  KEYSMITH_LOGIN_MAX_FAILURES: Joi.number().integer().min(1).max(1000).default(DEFAULT_SESSION_SETTINGS.loginMaxFailures),
+  KEYSMITH_LOGIN_WINDOW_MINUTES: Joi.number().integer().min(1).max(24 * 60).default(DEFAULT_SESSION_SETTINGS.loginWindowMinutes),
 }).unknown(true);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -93,6 +104,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       headersTimeoutMs: value.KEYSMITH_HEADERS_TIMEOUT_MS as number,
       requestTimeoutMs: value.KEYSMITH_REQUEST_TIMEOUT_MS as number,
       maxConnections: value.KEYSMITH_MAX_CONNECTIONS as number,
+    },
+    bcryptCost: value.KEYSMITH_BCRYPT_COST as number,
+    sessions: {
+      idleMinutes: value.KEYSMITH_SESSION_IDLE_MINUTES as number,
+      maxHours: value.KEYSMITH_SESSION_MAX_HOURS as number,
+      loginMaxFailures: value.KEYSMITH_LOGIN_MAX_FAILURES as number,
+      loginWindowMinutes: value.KEYSMITH_LOGIN_WINDOW_MINUTES as number,
     },
   };
 }

@@ -32,8 +32,9 @@ export class ValidationError extends DomainError {
 export class NotFoundError extends DomainError {
   readonly code = 'NOT_FOUND';
 
-  constructor(kind: string, id: string) {
-    super(`no ${kind} with id ${id}`);
+  /** `message` replaces the default one where the id must not be repeated (a secret token). */
+  constructor(kind: string, id: string, message?: string) {
+    super(message ?? `no ${kind} with id ${id}`);
   }
 }
 
@@ -44,7 +45,9 @@ export type ConflictCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'POLICY_IN_USE'
   | 'KEY_REVOKED'
-  | 'WORKSPACE_EXISTS';
+  | 'WORKSPACE_EXISTS'
+  | 'LAST_OWNER'
+  | 'OPERATOR_EXISTS';
 
 export class ConflictError extends DomainError {
   constructor(
@@ -65,11 +68,34 @@ export class PreconditionFailedError extends DomainError {
 }
 
 export class AuthenticationError extends DomainError {
-  readonly code = 'UNAUTHORIZED';
+  readonly code: string = 'UNAUTHORIZED';
 }
 
 export class PermissionError extends DomainError {
-  readonly code = 'FORBIDDEN';
+  readonly code: string = 'FORBIDDEN';
+}
+
+/** A sign-in with a wrong email or password: one message for both, so it does not tell which. */
+export class InvalidCredentialsError extends AuthenticationError {
+  override readonly code = 'INVALID_CREDENTIALS';
+
+  constructor() {
+    super('email or password is incorrect');
+  }
+}
+
+/** A state-changing call made with a session cookie but without its X-CSRF-Token. */
+export class CsrfError extends PermissionError {
+  override readonly code = 'CSRF_FAILED';
+}
+
+/** Too many failed sign-ins from this address or for this account; try again after `retryAfterSeconds`. */
+export class ThrottledError extends DomainError {
+  readonly code = 'LOGIN_THROTTLED';
+
+  constructor(readonly retryAfterSeconds: number) {
+    super(`too many failed sign-ins; try again in ${retryAfterSeconds} seconds`);
+  }
 }
 
 /** A dependency the call needs (the database) cannot be reached; nothing was changed or consumed. */

@@ -17,8 +17,19 @@ export type StoredKeyState = Exclude<KeyStatus, 'expired'>;
 /** What a key list can filter on (every status; `active` and `expired` depend on the clock). */
 export type KeyStatusFilter = KeyStatus;
 
-export const ROOT_SCOPES = ['keys:read', 'keys:write', 'keys:verify', 'policies:write', 'workspaces:admin'] as const;
+export const ROOT_SCOPES = ['keys:read', 'keys:write', 'keys:verify', 'policies:write', 'workspaces:admin', 'operators:admin'] as const;
 export type RootScope = (typeof ROOT_SCOPES)[number];
+
+/** An operator's role in a workspace; each is a set of root-key scopes, so there is one authorisation model. */
+export const OPERATOR_ROLES = ['owner', 'admin', 'developer', 'viewer'] as const;
+export type OperatorRole = (typeof OPERATOR_ROLES)[number];
+
+export const ROLE_SCOPES: Record<OperatorRole, readonly RootScope[]> = {
+  owner: ['keys:read', 'keys:write', 'keys:verify', 'policies:write', 'workspaces:admin', 'operators:admin'],
+  admin: ['keys:read', 'keys:write', 'keys:verify', 'policies:write', 'workspaces:admin'],
+  developer: ['keys:read', 'keys:write', 'keys:verify'],
+  viewer: ['keys:read'],
+};
 
 export const QUOTA_WINDOWS = ['total', 'daily', 'weekly', 'monthly'] as const;
 export type QuotaWindow = (typeof QUOTA_WINDOWS)[number];
@@ -126,10 +137,22 @@ export interface RootKey {
   revokedAt: Date | null;
 }
 
-/** Who made a change: a root key (over HTTP) or an operator at the CLI. */
+/** Who made a change: a root key or a signed-in operator (over HTTP), or someone at the CLI. */
 export interface Actor {
-  type: 'root_key' | 'cli' | 'system';
+  type: 'root_key' | 'operator' | 'cli' | 'system';
   id: string;
+  /** An operator's email, kept in the audit trail next to its id. */
+  email?: string;
+}
+
+/** A person who signs in to the console, as a workspace sees them. */
+export interface Operator {
+  id: string;
+  email: string;
+  name: string;
+  role: OperatorRole;
+  createdAt: Date;
+  lastLoginAt: Date | null;
 }
 
 /** The workspace and actor a service call acts for. */
@@ -139,7 +162,7 @@ export interface Caller {
   requestId?: string;
 }
 
-export type AuditTargetType = 'key' | 'quota_policy' | 'root_key' | 'workspace';
+export type AuditTargetType = 'key' | 'quota_policy' | 'root_key' | 'workspace' | 'operator';
 
 export interface AuditEvent {
   id: string;

@@ -8,6 +8,7 @@ import {
   NotFoundError,
   PermissionError,
   PreconditionFailedError,
+  ThrottledError,
   UnavailableError,
   ValidationError,
   type FieldProblem,
@@ -31,6 +32,7 @@ const DOMAIN_STATUS: Array<[abstract new (...args: never[]) => DomainError, numb
   [NotFoundError, 404],
   [ConflictError, 409],
   [PreconditionFailedError, 412],
+  [ThrottledError, 429],
   [UnavailableError, 503],
 ];
 
@@ -76,6 +78,7 @@ export function toHttpError(err: Error, context: ErrorContext): HttpError {
   if (err instanceof DomainError) {
     const status = DOMAIN_STATUS.find(([type]) => err instanceof type)?.[1] ?? 500;
     const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Bearer' } : status === 503 ? { 'retry-after': '1' } : {};
+    if (err instanceof ThrottledError) headers['retry-after'] = String(err.retryAfterSeconds);
     return { status, headers, body: { error: { code: err.code, message: err.message, requestId, ...(err.details ? { details: err.details } : {}) } } };
   }
   if (isUnreachable(err)) return toHttpError(new UnavailableError('the database cannot be reached; try again shortly'), context);

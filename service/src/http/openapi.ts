@@ -9,7 +9,7 @@ interface RouteSettingsView {
   id?: string;
   description?: string;
   auth?: unknown;
-  app?: { requiredScope?: string; responses?: Record<string, Joi.Schema | null>; conflicts?: readonly string[] };
+  app?: { requiredScope?: string; rootKeyOnly?: boolean; responses?: Record<string, Joi.Schema | null>; conflicts?: readonly string[]; errors?: Record<string, string> };
   validate?: { params?: Joi.Schema; query?: Joi.Schema; payload?: Joi.Schema; headers?: Joi.Schema };
   response?: { status?: Record<string, Joi.Schema> };
 }
@@ -19,6 +19,7 @@ interface ErrorStatus {
   headers?: Record<string, unknown>;
 }
 
+const WWW_AUTHENTICATE = { 'WWW-Authenticate': { description: 'Bearer', required: true, schema: { type: 'string' } } };
 const RETRY_AFTER = { 'Retry-After': { description: 'seconds to wait before trying again', required: true, schema: { type: 'integer', minimum: 0 } } };
 
 /**
@@ -37,7 +38,7 @@ export function errorStatuses(method: string, path: string, settings: RouteSetti
     '400': (takesBody || validates) && { description: 'malformed or invalid request: error.details names each field and problem' },
     '401': authenticated && {
       description: 'missing, malformed or unknown root key',
-      headers: { 'WWW-Authenticate': { description: 'Bearer', required: true, schema: { type: 'string' } } },
+      headers: WWW_AUTHENTICATE,
     },
     '403': settings.app?.requiredScope !== undefined && { description: `the root key lacks the scope ${settings.app.requiredScope}` },
     '404': path.includes('{') && { description: 'no such object in this workspace (another workspace\'s id is unknown here too)' },
@@ -50,6 +51,9 @@ export function errorStatuses(method: string, path: string, settings: RouteSetti
     '500': { description: 'internal error; quote error.requestId when reporting it' },
     '503': authenticated && { description: 'the database cannot be reached in time; nothing was changed or consumed', headers: RETRY_AFTER },
   };
+  // Answers a route declares beyond what its shape implies (sign-in's 401 and 429 come without a root key).
+  const headersOf: Record<string, Record<string, unknown>> = { '401': WWW_AUTHENTICATE, '429': RETRY_AFTER };
+  for (const [status, description] of Object.entries(settings.app?.errors ?? {})) statuses[status] = { description, ...(headersOf[status] ? { headers: headersOf[status] } : {}) };
   return Object.fromEntries(Object.entries(statuses).filter((entry): entry is [string, ErrorStatus] => entry[1] !== false));
 }
 
@@ -96,7 +100,10 @@ export function buildOpenApi(server: Server, info: { title: string; version: str
     for (const [status, { description, headers }] of Object.entries(errorStatuses(route.method, route.path, settings))) {
       responses[status] ??= { description, ...(headers ? { headers } : {}), content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
-    if (settings.auth) operation.security = [{ rootKey: settings.app?.requiredScope ? [settings.app.requiredScope] : [] }];
+    if ((settings.auth as { strategies?: string[] } | undefined)?.strategies?.includes('session')) operation.security = [{ session: [] }];
+    else if (settings.auth) {
+      operation.security = [{ rootKey: settings.app?.requiredScope ? [settings.app.requiredScope] : [] }, ...(settings.app?.rootKeyOnly ? [] : [{ session: [] }])];
+    }
     (paths[route.path] ??= {})[route.method] = operation;
   }
   return {
@@ -105,7 +112,10 @@ export function buildOpenApi(server: Server, info: { title: string; version: str
     paths,
     components: {
       schemas: components,
-      securitySchemes: { rootKey: { type: 'http', scheme: 'bearer', description: 'a root key, e.g. acme_root_…' } },
+      securitySchemes: {
+        rootKey: { type: 'http', scheme: 'bearer', description: 'a root key, e.g. acme_root_…' },
+        session: { type: 'apiKey', in: 'cookie', name: 'keysmith_session', description: "an operator's session (POST /v1/auth/login); POST, PATCH and DELETE also need X-CSRF-Token" },
+      },
     },
   };
 }

@@ -9,8 +9,10 @@ export const DEFAULT_MAX_BYTES = 16 * 1024;
 export interface ManagementRouteSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
-  /** The root-key scope the call needs. */
+  /** The root-key scope the call needs (an operator's session needs it among its role's scopes). */
   scope: RootScope;
+  /** Take a root key only, never a session cookie. */
+  rootKeyOnly?: boolean;
   /** The OpenAPI operationId (also the hapi route id, so hapi refuses a duplicate); the SDK's method names follow it. */
   operationId: string;
   description: string;
@@ -34,6 +36,7 @@ export function managementRoute(spec: ManagementRouteSpec): ServerRoute {
   );
   const app: RouteApp & Pick<ManagementRouteSpec, 'responses' | 'conflicts'> = {
     requiredScope: spec.scope,
+    ...(spec.rootKeyOnly ? { rootKeyOnly: true } : {}),
     responses: spec.responses,
     ...(spec.conflicts ? { conflicts: spec.conflicts } : {}),
   };

@@ -174,7 +174,7 @@ export const AuditEventSchema = Joi.object({
   targetType: Joi.string().required(),
   targetId: Joi.string().required(),
   keyId: Joi.string().allow(null).required(),
-  actor: Joi.object({ type: Joi.string().required(), id: Joi.string().required() }).required(),
+  actor: Joi.object({ type: Joi.string().required(), id: Joi.string().required(), email: Joi.string().description('An operator\'s email, with type operator.') }).required(),
   before: Joi.object().unknown(true).allow(null).required(),
   after: Joi.object().unknown(true).allow(null).required(),
   requestId: Joi.string().allow(null).required(),

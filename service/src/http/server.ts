@@ -7,9 +7,11 @@ import { contextOf, headerOf, toHttpError, VALIDATION_OPTIONS, validationFailAct
 import { logFailure, logRequest, requestIdFor } from './requests';
 import { buildOpenApi } from './openapi';
 import { registerAuditRoutes } from './routes/audit';
+import { registerAuthRoutes } from './routes/auth';
 import { registerHealthRoutes } from './routes/health';
 import { registerKeyActionRoutes } from './routes/keyActions';
 import { registerKeyRoutes } from './routes/keys';
+import { registerOperatorRoutes } from './routes/operators';
 import { registerPolicyRoutes } from './routes/policies';
 import { registerVerifyRoutes } from './routes/verify';
 import { registerWorkspaceRoutes } from './routes/workspace';
@@ -78,7 +80,7 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
     });
   });
 
-  registerRootKeyAuth(server, app.services.rootKeys);
+  registerRootKeyAuth(server, app.services.rootKeys, app.services.sessions);
   registerHealthRoutes(server, app.db);
   registerKeyRoutes(server, app.services, app.clock);
   registerKeyActionRoutes(server, app.services);
@@ -86,6 +88,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   registerAuditRoutes(server, app.services);
   registerWorkspaceRoutes(server, app.services);
   registerVerifyRoutes(server, app.verifier, app.metrics);
+  registerAuthRoutes(server, app.services);
+  registerOperatorRoutes(server, app.services);
 
   let document: object | undefined;
   server.route({

@@ -11,6 +11,7 @@ export interface DbAuditEventRow {
   key_id: string | null;
   actor_type: string;
   actor_id: string;
+  actor_email: string | null;
   before_json: string | null;
   after_json: string | null;
   request_id: string | null;
@@ -30,6 +31,7 @@ export async function insertAuditEvent(db: Queryable, event: NewAuditEvent): Pro
     key_id: event.keyId,
     actor_type: event.actor.type,
     actor_id: event.actor.id,
+    actor_email: event.actor.email ?? null,
     before_json: json(event.before),
     after_json: json(event.after),
     request_id: event.requestId,
@@ -45,7 +47,7 @@ function fromRow(row: DbAuditEventRow): AuditEvent {
     targetType: row.target_type as AuditTargetType,
     targetId: row.target_id,
     keyId: row.key_id,
-    actor: { type: row.actor_type as Actor['type'], id: row.actor_id },
+    actor: { type: row.actor_type as Actor['type'], id: row.actor_id, ...(row.actor_email ? { email: row.actor_email } : {}) },
     before: row.before_json === null ? null : (JSON.parse(row.before_json) as Record<string, unknown>),
     after: row.after_json === null ? null : (JSON.parse(row.after_json) as Record<string, unknown>),
     requestId: row.request_id,

@@ -3,6 +3,9 @@ import { Writable } from 'node:stream';
 import { buildApp, type App, type VerificationSettings } from '../../src/app';
 import { ManualClock } from '../../src/clock';
 import type { Dialect } from '../../src/db/database';
+import { MIN_BCRYPT_COST } from '../../src/domain/passwords';
+import type { RootScope } from '../../src/domain/model';
+import type { SessionSettings } from '../../src/services/sessions';
 import { PepperRing } from '../../src/domain/pepper';
 import { createServer } from '../../src/http/server';
 import { createLogger } from '../../src/logger';
@@ -39,7 +42,7 @@ export class Harness {
 
   static async start(
     dialect: Dialect,
-    options: { acmeMaxActiveKeys?: number; verification?: Partial<VerificationSettings>; database?: TestDatabase } = {},
+    options: { acmeMaxActiveKeys?: number; verification?: Partial<VerificationSettings>; database?: TestDatabase; sessions?: Partial<SessionSettings> } = {},
   ): Promise<Harness> {
     const database = options.database ?? (await openTestDatabase(dialect));
     const clock = new ManualClock(TEST_START);
@@ -55,6 +58,8 @@ export class Harness {
       peppers: PepperRing.parse(TEST_PEPPER),
       logger: createLogger('info', sink),
       clock,
+      // The cheapest cost the service accepts keeps password tests quick.
+      operators: { bcryptCost: MIN_BCRYPT_COST, ...(options.sessions ? { sessions: options.sessions } : {}) },
       ...(options.verification ? { verification: options.verification } : {}),
     });
     const server = await createServer(app, { validateResponses: true });
@@ -72,7 +77,7 @@ export class Harness {
   }
 
   /** A root key of acme's with only these scopes. */
-  async rootKeyWithScopes(scopes: Array<'keys:read' | 'keys:write' | 'keys:verify' | 'policies:write' | 'workspaces:admin'>): Promise<string> {
+  async rootKeyWithScopes(scopes: RootScope[]): Promise<string> {
     const r = await this.app.services.rootKeys.bootstrap({ workspaceSlug: 'acme', rootKeyName: 'scoped', scopes }, { type: 'system', id: 'test' });
     return r.secret;
   }

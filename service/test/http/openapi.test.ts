@@ -26,13 +26,24 @@ const OPERATIONS: Record<string, string> = {
   getWorkspace: 'get /v1/workspace',
   updateWorkspace: 'patch /v1/workspace',
   verifyKey: 'post /v1/verify',
+  login: 'post /v1/auth/login',
+  getSession: 'get /v1/auth/session',
+  logout: 'post /v1/auth/logout',
+  changePassword: 'post /v1/auth/password',
+  checkSetupToken: 'get /v1/auth/setup',
+  setupFirstOwner: 'post /v1/auth/setup',
+  listOperators: 'get /v1/operators',
+  addOperator: 'post /v1/operators',
+  updateOperator: 'patch /v1/operators/{id}',
+  removeOperator: 'delete /v1/operators/{id}',
 };
 
 const COMPONENTS = [
   'Key', 'KeyDetails', 'CreatedKey', 'RotatedKey', 'KeyList', 'CreateKeyRequest', 'UpdateKeyRequest', 'RotateRequest', 'BulkRequest',
   'BulkResponse', 'RequestLog', 'RequestLogList', 'QuotaPolicy', 'QuotaPolicyList', 'CreateQuotaPolicyRequest', 'UpdateQuotaPolicyRequest',
   'AuditEvent', 'AuditEventList', 'Workspace', 'UpdateWorkspaceRequest', 'VerifyRequest', 'VerifyResult', 'RateLimit', 'Quota', 'Credits',
-  'Error', 'Health', 'Ready',
+  'Error', 'Health', 'Ready', 'Session', 'LoginRequest', 'SetupRequest', 'ChangePasswordRequest', 'SetupTokenStatus', 'Operator', 'OperatorList',
+  'AddOperatorRequest', 'UpdateOperatorRequest',
 ];
 
 /** Every status each call can answer. Authenticated calls: 401, 403, 429, 500, 503; the rest by what the call takes. */
@@ -61,6 +72,16 @@ const STATUSES: Record<string, string[]> = {
   getWorkspace: ['200', ...AUTHED],
   updateWorkspace: ['200', ...BODY, ...AUTHED],
   verifyKey: ['200', ...BODY, ...AUTHED],
+  login: ['200', ...BODY, '401', '429', '500'],
+  getSession: ['200', '401', '429', '500', '503'],
+  logout: ['204', ...BODY, ...AUTHED],
+  changePassword: ['204', ...BODY, ...AUTHED],
+  checkSetupToken: ['200', '400', '404', '500'],
+  setupFirstOwner: ['201', ...BODY, '404', '409', '500'],
+  listOperators: ['200', ...AUTHED],
+  addOperator: ['201', ...BODY, ...AUTHED, '409'],
+  updateOperator: ['200', ...BODY, ...AUTHED, '404', '409'],
+  removeOperator: ['204', ...BODY, ...AUTHED, '404', '409'],
 };
 
 type Operation = {

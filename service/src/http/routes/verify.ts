@@ -54,6 +54,8 @@ export function registerVerifyRoutes(server: Server, verifier: Verifier, metrics
       method: 'POST',
       path: VERIFY_PATH,
       scope: VERIFY_SCOPE,
+      // Services verify with root keys; the verify lane, which serves this call over sockets, reads no cookie.
+      rootKeyOnly: true,
       operationId: 'verifyKey',
       description:
         'Is this key good for this request? Always 200 for a well-formed call; `code` says why not. Limits are consumed only when the answer is VALID.',
