@@ -10,6 +10,7 @@ export const {
   QuotaPolicies,
   AuditEvents,
   WorkspaceResource,
+  RootKeys,
   KeysmithError,
   ApiError,
   BadRequestError,

@@ -1,6 +1,7 @@
 import { AuditEvents } from './resources/auditEvents';
 import { Keys } from './resources/keys';
 import { QuotaPolicies } from './resources/quotaPolicies';
+import { RootKeys } from './resources/rootKeys';
 import { WorkspaceResource } from './resources/workspace';
 import { Transport, type RequestOptions } from './transport';
 import type { VerifyOptions, VerifyResult } from './types';
@@ -44,7 +45,7 @@ const DEFAULT_MAX_RETRIES = 2;
 export class Keysmith {
   /** The transport every call goes through (timeouts, retries, throttling). */
   protected readonly transport: Transport;
-  /** API keys: create, list, get, update, disable, enable, revoke, rotate, delete, bulk, logs. */
+  /** API keys: create, list, get, update, disable, enable, revoke, rotate, delete, bulk, usage, logs. */
   readonly keys: Keys;
   /** Reusable quota policies: create, list, get, update, delete. */
   readonly quotaPolicies: QuotaPolicies;
@@ -52,6 +53,8 @@ export class Keysmith {
   readonly auditEvents: AuditEvents;
   /** The root key's workspace: get, update. */
   readonly workspace: WorkspaceResource;
+  /** The workspace's root keys: list, create, revoke. */
+  readonly rootKeys: RootKeys;
 
   constructor(options: ClientOptions = {}) {
     const baseUrl = options.baseUrl ?? process.env.KEYSMITH_BASE_URL;
@@ -80,6 +83,7 @@ export class Keysmith {
     this.quotaPolicies = new QuotaPolicies(this.transport);
     this.auditEvents = new AuditEvents(this.transport);
     this.workspace = new WorkspaceResource(this.transport);
+    this.rootKeys = new RootKeys(this.transport);
   }
 
   /**

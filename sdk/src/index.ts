@@ -6,6 +6,7 @@ export { Keys } from './resources/keys';
 export { QuotaPolicies } from './resources/quotaPolicies';
 export { AuditEvents } from './resources/auditEvents';
 export { WorkspaceResource } from './resources/workspace';
+export { RootKeys } from './resources/rootKeys';
 export {
   KeysmithError,
   ApiError,

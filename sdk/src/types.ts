@@ -30,10 +30,23 @@ export type RotateKeyParams = Schemas['RotateRequest'];
 export type BulkKeyActionParams = Schemas['BulkRequest'];
 /** The answer of `keys.bulk`: one result per id, in the order sent. */
 export type BulkKeyActionResult = Schemas['BulkResponse'];
-/** Page size for `keys.logs`. */
+/** Outcome filter (`code`, e.g. `RATE_LIMITED`) and page size for `keys.logs`. */
 export type ListKeyLogsParams = Omit<QueryOf<'listKeyLogs'>, 'cursor'>;
 /** One verification of a key, as its request log keeps it. */
 export type RequestLog = Schemas['RequestLog'];
+/** What `keys.usage` takes: `window` `24h` (per hour, the default), `7d` or `30d` (per UTC day). */
+export type KeyUsageParams = QueryOf<'getKeyUsage'>;
+/** A key's verifications per hour or day by result code (`buckets[i].counts.VALID`, …; a code that did not occur is absent). */
+export type KeyUsage = Schemas['KeyUsage'];
+/** A root key as lists show it: its scopes, masked `start`, `status`, who made it and when it was last used. */
+export type RootKey = Schemas['RootKey'];
+/** What `rootKeys.create` takes: a `name` and some of the calling root key's own `scopes`. */
+export type CreateRootKeyParams = Schemas['CreateRootKeyRequest'];
+/**
+ * The answer of `rootKeys.create`: the root key and its `secret`. The secret is in this answer only; the
+ * service keeps no copy.
+ */
+export type CreatedRootKey = Schemas['CreatedRootKey'];
 /** A named, reusable `{quota, rateLimit, credits}` bundle keys can point at with `quotaPolicyId`. */
 export type QuotaPolicy = Schemas['QuotaPolicy'];
 /** What `quotaPolicies.create` takes: `name` is required. */

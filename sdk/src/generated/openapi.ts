@@ -87,6 +87,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/root-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's root keys, revoked ones included, oldest first. Secrets are never shown again. */
+        get: operations["listRootKeys"];
+        put?: never;
+        /** Create a root key. The secret is in this response only. It may hold only scopes the calling credential holds itself (else 403 naming the scope). */
+        post: operations["createRootKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspace": {
         parameters: {
             query?: never;
@@ -150,8 +168,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A key's request logs (one per verification), newest first. */
+        /** A key's request logs (one per verification), newest first; `code` keeps one result code. */
         get: operations["listKeyLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A key's verifications by result code, from its request logs, for charts: per hour over the last 24 h (window=24h), per UTC day over the last 7 or 30 days (7d, 30d). Every bucket is present, oldest first; the last one holds now. */
+        get: operations["getKeyUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -256,6 +291,23 @@ export interface paths {
         put?: never;
         /** Issue a new secret for the same key id and settings. overlapSeconds keeps the old secret valid that long (default 0). Idempotency-Key: the same key and body within 24 h return the same secret instead of rotating again. */
         post: operations["rotateKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/root-keys/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a root key for good, on every instance at once. Revoking a revoked root key answers it unchanged. */
+        post: operations["revokeRootKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -386,6 +438,24 @@ export interface components {
             items: components["schemas"]["QuotaPolicy"][];
             nextCursor: string | null;
         };
+        RootKey: {
+            id: string;
+            name: string;
+            scopes: ("keys:read" | "keys:write" | "keys:verify" | "policies:write" | "workspaces:admin")[];
+            /** @description the masked secret */
+            start: string;
+            /** @enum {string} */
+            status: "active" | "revoked";
+            /** Format: date-time */
+            createdAt: string;
+            /** @description who made it (`root_key:rk_…`, `cli:…`); null when not recorded */
+            createdBy: string | null;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+        };
+        RootKeyList: {
+            items: components["schemas"]["RootKey"][];
+        };
         Workspace: {
             id: string;
             slug: string;
@@ -473,6 +543,33 @@ export interface components {
             items: components["schemas"]["RequestLog"][];
             nextCursor: string | null;
         };
+        /** @description verifications by result code; a code that did not occur is absent */
+        UsageCounts: {
+            INVALID?: number;
+            REVOKED?: number;
+            DISABLED?: number;
+            EXPIRED?: number;
+            IP_BLOCKED?: number;
+            IP_NOT_ALLOWED?: number;
+            FORBIDDEN?: number;
+            PLAN_RATE_LIMITED?: number;
+            RATE_LIMITED?: number;
+            QUOTA_EXCEEDED?: number;
+            VALID?: number;
+        };
+        UsageBucket: {
+            /** Format: date-time */
+            start: string;
+            counts: components["schemas"]["UsageCounts"];
+        };
+        KeyUsage: {
+            /** @enum {string} */
+            window: "24h" | "7d" | "30d";
+            /** @enum {string} */
+            granularity: "hour" | "day";
+            /** @description every bucket of the window, oldest first; the last one holds now */
+            buckets: components["schemas"]["UsageBucket"][];
+        };
         CreateKeyRequest: {
             name: string;
             tags?: string[];
@@ -505,6 +602,16 @@ export interface components {
             quota?: components["schemas"]["Quota"] | null;
             rateLimit?: components["schemas"]["RateLimit"] | null;
             credits?: components["schemas"]["Credits"] | null;
+        };
+        CreateRootKeyRequest: {
+            name: string;
+            /** @description at most the scopes of the caller's own credential */
+            scopes: ("keys:read" | "keys:write" | "keys:verify" | "policies:write" | "workspaces:admin")[];
+        };
+        CreatedRootKey: {
+            rootKey: components["schemas"]["RootKey"];
+            /** @description the root key; shown in this response only */
+            secret: string;
         };
         VerifyRequest: {
             key: string;
@@ -1137,6 +1244,188 @@ export interface operations {
             };
             /** @description conflict with the current state; error.code is one of NAME_TAKEN */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request body larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRootKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RootKeyList"];
+                };
+            };
+            /** @description missing, malformed or unknown root key */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the root key lacks the scope workspaces:admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createRootKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRootKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedRootKey"];
+                };
+            };
+            /** @description malformed or invalid request: error.details names each field and problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, malformed or unknown root key */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the root key lacks the scope workspaces:admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2106,6 +2395,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                /** @description only logs with this result code */
+                code?: "INVALID" | "REVOKED" | "DISABLED" | "EXPIRED" | "IP_BLOCKED" | "IP_NOT_ALLOWED" | "FORBIDDEN" | "PLAN_RATE_LIMITED" | "RATE_LIMITED" | "QUOTA_EXCEEDED" | "VALID";
             };
             header?: never;
             path: {
@@ -2123,6 +2414,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RequestLogList"];
+                };
+            };
+            /** @description malformed or invalid request: error.details names each field and problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, malformed or unknown root key */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the root key lacks the scope keys:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getKeyUsage: {
+        parameters: {
+            query?: {
+                window?: "24h" | "7d" | "30d";
+            };
+            header?: never;
+            path: {
+                /** @description key id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyUsage"];
                 };
             };
             /** @description malformed or invalid request: error.details names each field and problem */
@@ -2882,6 +3267,129 @@ export interface operations {
             };
             /** @description conflict with the current state; error.code is one of KEY_REVOKED, IDEMPOTENCY_KEY_REUSED */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request body larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request body not sent as Content-Type: application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests or connections; retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description internal error; quote error.requestId when reporting it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the database cannot be reached in time; nothing was changed or consumed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeRootKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description root key id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RootKey"];
+                };
+            };
+            /** @description malformed or invalid request: error.details names each field and problem */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, malformed or unknown root key */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the root key lacks the scope workspaces:admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no such object in this workspace (another workspace's id is unknown here too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the request body did not arrive within the request timeout; the connection is closed */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,8 @@ import type {
   CreatedKey,
   Key,
   KeyDetails,
+  KeyUsage,
+  KeyUsageParams,
   ListKeyLogsParams,
   ListKeysParams,
   RequestLog,
@@ -83,7 +85,17 @@ export class Keys {
     return (await this.transport.request<BulkKeyActionResult>({ method: 'POST', path: '/v1/keys/bulk', body: params, retry: 'safe' }, options)).body;
   }
 
-  /** A key's request logs (one per verification), newest first; paginated like `list`. */
+  /**
+   * A key's verifications by result code, for charts: per hour over the last 24 hours (`window: '24h'`,
+   * the default) or per UTC day over the last 7 or 30 days. Every bucket is present, oldest first; the
+   * last one holds now and is still filling.
+   */
+  async usage(id: string, params: KeyUsageParams = {}, options?: RequestOptions): Promise<KeyUsage> {
+    const request = { method: 'GET', path: `${keyPath(id)}/usage`, query: { window: params.window }, retry: 'safe' } as const;
+    return (await this.transport.request<KeyUsage>(request, options)).body;
+  }
+
+  /** A key's request logs (one per verification), newest first, of one result code with `code`; paginated like `list`. */
   logs(id: string, params: ListKeyLogsParams = {}, options?: RequestOptions): PagePromise<RequestLog> {
     return paginate((cursor) => this.page<RequestLog>(`${keyPath(id)}/logs`, { ...params, cursor }, options));
   }

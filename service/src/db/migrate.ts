@@ -3,6 +3,7 @@ import type { Database } from './database';
 import * as initial from './migrations/20261123100000_initial';
 import * as verification from './migrations/20261123200000_verification';
 import * as workspaceBalance from './migrations/20261126100000_workspace_balance';
+import * as consoleReads from './migrations/20261126150000_console_reads';
 import * as operators from './migrations/20261126300000_operators';
 
 interface Migration {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261123100000_initial': initial,
   '20261123200000_verification': verification,
   '20261126100000_workspace_balance': workspaceBalance,
+  '20261126150000_console_reads': consoleReads,
   '20261126300000_operators': operators,
 };
 

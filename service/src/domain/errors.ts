@@ -53,8 +53,9 @@ export class ConflictError extends DomainError {
   constructor(
     readonly code: ConflictCode,
     message: string,
+    details?: FieldProblem[],
   ) {
-    super(message);
+    super(message, details);
   }
 }
 

@@ -133,6 +133,8 @@ export interface RootKey {
   scopes: RootScope[];
   start: string;
   createdAt: Date;
+  /** `root_key:rk_…`, `cli:…`, `system:…`; null for root keys made before this was recorded. */
+  createdBy: string | null;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
 }

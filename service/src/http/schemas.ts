@@ -1,7 +1,8 @@
 import Joi from 'joi';
 import type { Clock } from '../clock';
 import { isIpOrCidr } from '../domain/ip';
-import { ENVIRONMENTS, KEY_STATUSES, MAX_OVERLAP_SECONDS, QUOTA_WINDOWS } from '../domain/model';
+import { ENVIRONMENTS, KEY_STATUSES, MAX_OVERLAP_SECONDS, QUOTA_WINDOWS, ROOT_SCOPES } from '../domain/model';
+import { VERIFY_CODES } from '../domain/verification';
 
 /** Joi schemas shared by the routes; the OpenAPI document is generated from these same objects. */
 
@@ -229,3 +230,48 @@ export const RotatePayload = Joi.object({
 })
   .allow(null)
   .label('RotateRequest');
+
+export const RootKeySchema = Joi.object({
+  id: Joi.string().required(),
+  name: Joi.string().required(),
+  scopes: Joi.array().items(Joi.string().valid(...ROOT_SCOPES)).required(),
+  start: Joi.string().required().description('the masked secret'),
+  status: Joi.string().valid('active', 'revoked').required(),
+  createdAt: timestamp.required(),
+  createdBy: Joi.string().allow(null).required().description('who made it (`root_key:rk_…`, `cli:…`); null when not recorded'),
+  lastUsedAt: nullableTimestamp.required(),
+}).label('RootKey');
+
+export const CreateRootKeyPayload = Joi.object({
+  name: Joi.string().trim().min(1).max(255).pattern(PRINTABLE).required(),
+  scopes: Joi.array()
+    .items(Joi.string().valid(...ROOT_SCOPES))
+    .min(1)
+    .unique()
+    .required()
+    .description("at most the scopes of the caller's own credential"),
+}).label('CreateRootKeyRequest');
+
+export const CreatedRootKeySchema = Joi.object({
+  rootKey: RootKeySchema.required(),
+  secret: Joi.string().required().description('the root key; shown in this response only'),
+}).label('CreatedRootKey');
+
+export const verifyCode = Joi.string().valid(...VERIFY_CODES);
+
+export const KeyUsageSchema = Joi.object({
+  window: Joi.string().valid('24h', '7d', '30d').required(),
+  granularity: Joi.string().valid('hour', 'day').required(),
+  buckets: Joi.array()
+    .items(
+      Joi.object({
+        start: timestamp.required(),
+        counts: Joi.object(Object.fromEntries(VERIFY_CODES.map((code) => [code, Joi.number().integer().min(1)])))
+          .required()
+          .description('verifications by result code; a code that did not occur is absent')
+          .label('UsageCounts'),
+      }).label('UsageBucket'),
+    )
+    .required()
+    .description('every bucket of the window, oldest first; the last one holds now'),
+}).label('KeyUsage');

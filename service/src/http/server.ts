@@ -8,11 +8,14 @@ import { logFailure, logRequest, requestIdFor } from './requests';
 import { buildOpenApi } from './openapi';
 import { registerAuditRoutes } from './routes/audit';
 import { registerAuthRoutes } from './routes/auth';
+import { defaultConsoleDir, registerConsoleRoutes } from './routes/console';
 import { registerHealthRoutes } from './routes/health';
 import { registerKeyActionRoutes } from './routes/keyActions';
 import { registerKeyRoutes } from './routes/keys';
 import { registerOperatorRoutes } from './routes/operators';
 import { registerPolicyRoutes } from './routes/policies';
+import { registerRootKeyRoutes } from './routes/rootKeys';
+import { registerUsageRoutes } from './routes/usage';
 import { registerVerifyRoutes } from './routes/verify';
 import { registerWorkspaceRoutes } from './routes/workspace';
 import { clientErrorAsBoom, createListener, DEFAULT_CONNECTION_LIMITS, installConnections, takeClientError, type ConnectionLimits } from './connections';
@@ -25,6 +28,8 @@ export interface ServerOptions {
   validateResponses?: boolean;
   /** Header and request timeouts and the connection cap (defaults: `DEFAULT_CONNECTION_LIMITS`). */
   limits?: Partial<ConnectionLimits>;
+  /** The console's build output, served at /console/ (default: `console/dist` of the repository). */
+  consoleDir?: string;
   /** How long `stop()` lets requests in flight finish before it closes their connections (default 5000). */
   drainTimeoutMs?: number;
 }
@@ -90,6 +95,9 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   registerVerifyRoutes(server, app.verifier, app.metrics);
   registerAuthRoutes(server, app.services);
   registerOperatorRoutes(server, app.services);
+  registerRootKeyRoutes(server, app.services);
+  registerUsageRoutes(server, app.services);
+  await registerConsoleRoutes(server, { distDir: options.consoleDir ?? defaultConsoleDir() });
 
   let document: object | undefined;
   server.route({

@@ -85,3 +85,16 @@ export async function listPolicies(
 export async function deletePolicy(db: Queryable, workspaceId: string, id: string): Promise<void> {
   await db('quota_policies').where({ workspace_id: workspaceId, id }).delete();
 }
+
+/** The keys (not deleted) that point at a policy: how many, and the first `limit` of them by id. */
+export async function keysUsingPolicy(
+  db: Queryable,
+  policyId: string,
+  limit: number,
+): Promise<{ count: number; first: Array<{ id: string; name: string }> }> {
+  const using = () => db('api_keys').where({ quota_policy_id: policyId }).whereNull('deleted_at');
+  const first = (await using().select('id', 'name').orderBy('id').limit(limit)) as Array<{ id: string; name: string }>;
+  if (first.length < limit) return { count: first.length, first };
+  const row = (await using().count({ n: '*' }).first()) as { n: number | string };
+  return { count: Number(row.n), first };
+}

@@ -37,15 +37,16 @@ function fromRow(row: DbRequestLogRow): RequestLog {
   };
 }
 
-/** A key's request logs, newest first; `beforeId` continues a previous page. */
+/** A key's request logs, newest first, of one verification code when given; `beforeId` continues a previous page. */
 export async function listRequestLogs(
   db: Queryable,
-  query: { workspaceId: string; keyId: string; beforeId?: number; limit: number },
+  query: { workspaceId: string; keyId: string; code?: string; beforeId?: number; limit: number },
 ): Promise<RequestLog[]> {
   const q = db<DbRequestLogRow>('request_logs')
     .where({ workspace_id: query.workspaceId, key_id: query.keyId })
     .orderBy('id', 'desc')
     .limit(query.limit);
+  if (query.code !== undefined) q.where('code', query.code);
   if (query.beforeId !== undefined) q.where('id', '<', query.beforeId);
   return ((await q) as DbRequestLogRow[]).map(fromRow);
 }
@@ -58,4 +59,33 @@ export async function countAdmittedSince(db: Queryable, keyId: string, since: Da
     .count({ n: '*' })
     .first()) as { n: number | string };
   return Number(row.n);
+}
+
+/** How many of a key's verifications of one code fell into one bucket (`bucket` counts from 0). */
+export interface BucketCount {
+  bucket: number;
+  code: string;
+  count: number;
+}
+
+/**
+ * A key's verifications from `from` on, counted per code in `buckets` consecutive buckets of `bucketMs`.
+ * One grouped query over the (key_id, created_at, code) index: a range scan that reads no table rows.
+ */
+export async function countByBucket(
+  db: Queryable,
+  query: { keyId: string; from: Date; bucketMs: number; buckets: number },
+): Promise<BucketCount[]> {
+  const from = query.from.getTime();
+  const until = from + query.bucketMs * query.buckets;
+  // Integer division: MySQL's DIV; SQLite gets the bound numbers as reals, so its quotient is cast (truncating).
+  const bucket = db.client.config.client === 'mysql2' ? '(created_at - ?) DIV ?' : 'cast((created_at - ?) / ? as integer)';
+  const rows = (await db('request_logs')
+    .select(db.raw(`${bucket} as bucket`, [from, query.bucketMs]), 'code')
+    .count({ n: '*' })
+    .where('key_id', query.keyId)
+    .where('created_at', '>=', from)
+    .where('created_at', '<', until)
+    .groupBy('bucket', 'code')) as Array<{ bucket: number | string; code: string; n: number | string }>;
+  return rows.map((row) => ({ bucket: Number(row.bucket), code: row.code, count: Number(row.n) }));
 }

@@ -11,6 +11,7 @@ export interface DbRootKeyRow {
   pepper_version: number;
   start: string;
   created_at: number;
+  created_by: string | null;
   last_used_at: number | null;
   revoked_at: number | null;
 }
@@ -23,6 +24,7 @@ function fromRow(row: DbRootKeyRow): RootKey {
     scopes: JSON.parse(row.scopes) as RootScope[],
     start: row.start,
     createdAt: fromMillisRequired(row.created_at),
+    createdBy: row.created_by,
     lastUsedAt: fromMillis(row.last_used_at),
     revokedAt: fromMillis(row.revoked_at),
   };
@@ -38,6 +40,7 @@ export async function insertRootKey(db: Queryable, key: RootKey, digest: { hash:
     pepper_version: digest.pepperVersion,
     start: key.start,
     created_at: key.createdAt.getTime(),
+    created_by: key.createdBy,
     last_used_at: null,
     revoked_at: null,
   });

@@ -6,7 +6,7 @@ import { effectiveLimits, type EffectiveLimits } from '../domain/limits';
 import { QUOTA_WINDOW_SECONDS, QUOTA_WINDOWS, type ApiKey, type Caller, type Environment, type KeyStatusFilter, type Page, type QuotaWindow } from '../domain/model';
 import { findKey, listKeys } from '../repositories/apiKeys';
 import { findPolicy } from '../repositories/quotaPolicies';
-import { countAdmittedSince, listRequestLogs, type RequestLog } from '../repositories/requestLogs';
+import { countAdmittedSince, countByBucket, listRequestLogs, type RequestLog } from '../repositories/requestLogs';
 import { decodeNumericCursor, encodeCursor, toPage } from './cursor';
 
 export interface KeyListFilter {
@@ -33,6 +33,38 @@ export interface KeyDetails {
   /** The limits in force: the key's own settings over its policy's, with the default rate limit. */
   effectiveLimits: EffectiveLimits;
   usage: WindowUsage[];
+}
+
+export const USAGE_WINDOWS = ['24h', '7d', '30d'] as const;
+export type UsageWindow = (typeof USAGE_WINDOWS)[number];
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** How each chart window is cut: hours for a day, UTC days for a week or a month. */
+const USAGE_BUCKETS: Record<UsageWindow, { granularity: 'hour' | 'day'; bucketMs: number; buckets: number }> = {
+  '24h': { granularity: 'hour', bucketMs: HOUR_MS, buckets: 24 },
+  '7d': { granularity: 'day', bucketMs: DAY_MS, buckets: 7 },
+  '30d': { granularity: 'day', bucketMs: DAY_MS, buckets: 30 },
+};
+
+export interface UsageBucket {
+  start: Date;
+  /** Verifications by result code; codes that did not occur are absent. */
+  counts: Partial<Record<string, number>>;
+}
+
+export interface KeyUsage {
+  window: UsageWindow;
+  granularity: 'hour' | 'day';
+  /** Every bucket of the window, oldest first; the last one holds now and is still filling. */
+  buckets: UsageBucket[];
+}
+
+export interface LogFilter {
+  code?: string;
+  cursor?: string;
+  limit: number;
 }
 
 /** Reading keys: list, one key with its usage, its request logs. */
@@ -74,13 +106,30 @@ export class KeyReadService {
     return { key: toApiKey(stored, now), effectiveLimits: limits, usage };
   }
 
-  async logs(caller: Caller, id: string, page: { cursor?: string; limit: number }): Promise<Page<RequestLog>> {
+  /**
+   * A key's verifications over the last day (per hour) or the last 7 or 30 days (per UTC day), by code,
+   * for charts. Buckets are aligned to whole hours or days, so the same bucket keeps its start as time moves.
+   */
+  async usage(caller: Caller, id: string, window: UsageWindow): Promise<KeyUsage> {
+    const { db, clock } = this.deps;
+    if (!(await findKey(db.knex, caller.workspaceId, id))) throw new NotFoundError('key', id);
+    const { granularity, bucketMs, buckets } = USAGE_BUCKETS[window];
+    const now = clock.now().getTime();
+    const from = now - (now % bucketMs) - (buckets - 1) * bucketMs;
+    const counted = await countByBucket(db.knex, { keyId: id, from: new Date(from), bucketMs, buckets });
+    const result: UsageBucket[] = Array.from({ length: buckets }, (_, i) => ({ start: new Date(from + i * bucketMs), counts: {} }));
+    for (const { bucket, code, count } of counted) result[bucket]!.counts[code] = count;
+    return { window, granularity, buckets: result };
+  }
+
+  async logs(caller: Caller, id: string, page: LogFilter): Promise<Page<RequestLog>> {
     const { db } = this.deps;
     if (!(await findKey(db.knex, caller.workspaceId, id))) throw new NotFoundError('key', id);
     const logs = await listRequestLogs(db.knex, {
       workspaceId: caller.workspaceId,
       keyId: id,
       limit: page.limit,
+      ...(page.code ? { code: page.code } : {}),
       ...(page.cursor ? { beforeId: decodeNumericCursor(page.cursor) } : {}),
     });
     return toPage(logs, page.limit, (l) => l.id);

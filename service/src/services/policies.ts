@@ -5,12 +5,14 @@ import { canonicalJson } from '../domain/canonical';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import type { Caller, LimitSettings, Page, QuotaPolicy } from '../domain/model';
-import { countKeysUsingPolicy } from '../repositories/apiKeys';
-import { deletePolicy, findPolicy, insertPolicy, listPolicies, updatePolicy } from '../repositories/quotaPolicies';
+import { deletePolicy, findPolicy, insertPolicy, keysUsingPolicy, listPolicies, updatePolicy } from '../repositories/quotaPolicies';
 import { findWorkspace } from '../repositories/workspaces';
 import type { Publish } from '../verify/ports';
 import { recordChange } from './audit';
 import { decodeTextCursor, toPage } from './cursor';
+
+/** How many of the keys that hold a policy in use a refused delete names. */
+const NAMED_POLICY_USERS = 20;
 
 export type CreatePolicyInput = { name: string } & Partial<LimitSettings>;
 export type UpdatePolicyInput = Partial<CreatePolicyInput>;
@@ -70,13 +72,19 @@ export class PolicyService {
     return updated;
   }
 
-  /** Refused while any key still points at the policy. */
+  /** Refused while any key still points at the policy, naming the first keys so they can be found. */
   async delete(caller: Caller, id: string): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
       const current = await this.lock(tx, caller.workspaceId, id);
-      const users = await countKeysUsingPolicy(tx, id);
-      if (users > 0) {
-        throw new ConflictError('POLICY_IN_USE', `quota policy ${id} is used by ${users} key(s): point them elsewhere first`);
+      const users = await keysUsingPolicy(tx, id, NAMED_POLICY_USERS);
+      if (users.count > 0) {
+        const named = users.first.map((key) => `${key.id} (${key.name})`);
+        const more = users.count - users.first.length;
+        throw new ConflictError(
+          'POLICY_IN_USE',
+          `quota policy ${id} is used by ${users.count} key${users.count === 1 ? '' : 's'}: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}; point them elsewhere first`,
+          named.map((message) => ({ field: 'keys', message })),
+        );
       }
       await deletePolicy(tx, caller.workspaceId, id);
       await this.audit(tx, caller, 'quota_policy.deleted', id, current, null);

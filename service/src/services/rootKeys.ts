@@ -1,12 +1,13 @@
+import type { Knex } from 'knex';
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
-import { AuthenticationError, NotFoundError } from '../domain/errors';
+import { AuthenticationError, NotFoundError, PermissionError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { DEFAULT_FAILED_AUTH_POLICY, ROOT_SCOPES, type Actor, type Caller, type RootKey, type RootScope, type Workspace } from '../domain/model';
 import type { PepperRing } from '../domain/pepper';
 import { fingerprint, generateSecret, maskSecret, parseSecret } from '../domain/secrets';
 import { countRootKeys, findRootKey, findRootKeyByHashes, insertRootKey, listRootKeys, markRootKeyRevoked, touchRootKey } from '../repositories/rootKeys';
-import { findWorkspaceBySlug, insertWorkspace } from '../repositories/workspaces';
+import { findWorkspace, findWorkspaceBySlug, insertWorkspace } from '../repositories/workspaces';
 import type { Publish } from '../verify/ports';
 import { LruCache } from '../verify/cache';
 import { recordChange } from './audit';
@@ -19,6 +20,17 @@ export interface BootstrapInput {
   maxActiveKeys?: number | null;
   rootKeyName: string;
   scopes?: RootScope[];
+}
+
+export interface CreateRootKeyInput {
+  name: string;
+  scopes: RootScope[];
+}
+
+/** A new root key and its secret, which is shown once. */
+export interface IssuedRootKey {
+  rootKey: RootKey;
+  secret: string;
 }
 
 export interface BootstrapResult {
@@ -87,13 +99,32 @@ export class RootKeyService {
     });
   }
 
+  /**
+   * A new root key of the caller's workspace. A caller cannot hand out more than it holds: a scope
+   * outside `callerScopes` is refused, naming it, so a `workspaces:admin` key cannot mint itself `keys:write`.
+   */
+  async create(caller: Caller, callerScopes: readonly RootScope[], input: CreateRootKeyInput): Promise<IssuedRootKey> {
+    const missing = input.scopes.filter((scope) => !callerScopes.includes(scope));
+    if (missing.length > 0) {
+      throw new PermissionError(
+        `${caller.actor.type}:${caller.actor.id} does not hold the scope${missing.length === 1 ? '' : 's'} ${missing.join(', ')}, so it cannot grant ${missing.length === 1 ? 'it' : 'them'} to a new root key`,
+      );
+    }
+    const { db, clock } = this.deps;
+    return db.transaction(async (tx) => {
+      const workspace = await findWorkspace(tx, caller.workspaceId);
+      if (!workspace) throw new NotFoundError('workspace', caller.workspaceId);
+      return this.issue(tx, workspace, caller, { name: input.name, scopes: [...new Set(input.scopes)] }, clock.now());
+    });
+  }
+
   async isEmpty(): Promise<boolean> {
     return (await countRootKeys(this.deps.db.knex)) === 0;
   }
 
   /** Creates the workspace when it does not exist yet, and a root key for it (all scopes unless told). */
   async bootstrap(input: BootstrapInput, actor: Actor): Promise<BootstrapResult> {
-    const { db, clock, peppers } = this.deps;
+    const { db, clock } = this.deps;
     return db.transaction(async (tx) => {
       const now = clock.now();
       let workspace = await findWorkspaceBySlug(tx, input.workspaceSlug);
@@ -111,24 +142,31 @@ export class RootKeyService {
         };
         await insertWorkspace(tx, workspace);
       }
-      const secret = generateSecret(workspace.slug, 'root');
-      const rootKey: RootKey = {
-        id: newId('rk'),
-        workspaceId: workspace.id,
-        name: input.rootKeyName,
-        scopes: input.scopes ?? [...ROOT_SCOPES],
-        start: maskSecret(secret),
-        createdAt: now,
-        lastUsedAt: null,
-        revokedAt: null,
-      };
-      await insertRootKey(tx, rootKey, peppers.digest(secret));
       const caller = { workspaceId: workspace.id, actor };
       if (workspaceCreated) {
         await recordChange(tx, clock, caller, { action: 'workspace.created', targetType: 'workspace', targetId: workspace.id, before: null, after: workspace });
       }
-      await recordChange(tx, clock, caller, { action: 'root_key.created', targetType: 'root_key', targetId: rootKey.id, before: null, after: rootKey });
-      return { workspace, workspaceCreated, rootKey, secret };
+      const issued = await this.issue(tx, workspace, caller, { name: input.rootKeyName, scopes: input.scopes ?? [...ROOT_SCOPES] }, now);
+      return { workspace, workspaceCreated, ...issued };
     });
+  }
+
+  /** Stores a new root key and its audit event; the secret leaves only in the answer. */
+  private async issue(tx: Knex.Transaction, workspace: Workspace, caller: Caller, input: CreateRootKeyInput, now: Date): Promise<IssuedRootKey> {
+    const secret = generateSecret(workspace.slug, 'root');
+    const rootKey: RootKey = {
+      id: newId('rk'),
+      workspaceId: workspace.id,
+      name: input.name,
+      scopes: input.scopes,
+      start: maskSecret(secret),
+      createdAt: now,
+      createdBy: `${caller.actor.type}:${caller.actor.id}`,
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await insertRootKey(tx, rootKey, this.deps.peppers.digest(secret));
+    await recordChange(tx, this.deps.clock, caller, { action: 'root_key.created', targetType: 'root_key', targetId: rootKey.id, before: null, after: rootKey });
+    return { rootKey, secret };
   }
 }

@@ -36,6 +36,10 @@ const OPERATIONS: Record<string, string> = {
   addOperator: 'post /v1/operators',
   updateOperator: 'patch /v1/operators/{id}',
   removeOperator: 'delete /v1/operators/{id}',
+  listRootKeys: 'get /v1/root-keys',
+  createRootKey: 'post /v1/root-keys',
+  revokeRootKey: 'post /v1/root-keys/{id}/revoke',
+  getKeyUsage: 'get /v1/keys/{id}/usage',
 };
 
 const COMPONENTS = [
@@ -44,6 +48,7 @@ const COMPONENTS = [
   'AuditEvent', 'AuditEventList', 'Workspace', 'UpdateWorkspaceRequest', 'VerifyRequest', 'VerifyResult', 'RateLimit', 'Quota', 'Credits',
   'Error', 'Health', 'Ready', 'Session', 'LoginRequest', 'SetupRequest', 'ChangePasswordRequest', 'SetupTokenStatus', 'Operator', 'OperatorList',
   'AddOperatorRequest', 'UpdateOperatorRequest',
+  'Error', 'Health', 'Ready', 'RootKey', 'RootKeyList', 'CreateRootKeyRequest', 'CreatedRootKey', 'KeyUsage', 'UsageBucket', 'UsageCounts',
 ];
 
 /** Every status each call can answer. Authenticated calls: 401, 403, 429, 500, 503; the rest by what the call takes. */
@@ -63,6 +68,10 @@ const STATUSES: Record<string, string[]> = {
   rotateKey: ['200', ...BODY, ...AUTHED, '404', '409'],
   bulkKeyAction: ['200', ...BODY, ...AUTHED],
   listKeyLogs: ['200', '400', ...AUTHED, '404'],
+  getKeyUsage: ['200', '400', ...AUTHED, '404'],
+  listRootKeys: ['200', ...AUTHED],
+  createRootKey: ['201', ...BODY, ...AUTHED],
+  revokeRootKey: ['200', ...BODY, ...AUTHED, '404'],
   createQuotaPolicy: ['201', ...BODY, ...AUTHED, '409'],
   listQuotaPolicies: ['200', '400', ...AUTHED],
   getQuotaPolicy: ['200', '400', ...AUTHED, '404'],
@@ -133,6 +142,11 @@ describe('GET /openapi.json', () => {
     expect(success('getWorkspace', '200')).to.equal('Workspace');
     expect(success('verifyKey', '200')).to.equal('VerifyResult');
     expect(success('bulkKeyAction', '200')).to.equal('BulkResponse');
+    expect(success('listRootKeys', '200')).to.equal('RootKeyList');
+    expect(success('createRootKey', '201')).to.equal('CreatedRootKey');
+    expect(success('revokeRootKey', '200')).to.equal('RootKey');
+    expect(success('getKeyUsage', '200')).to.equal('KeyUsage');
+    expect(refOf(request('createRootKey'))).to.equal('CreateRootKeyRequest');
     expect(success('getHealth', '200')).to.equal('Health');
     expect(success('getReadiness', '503')).to.equal('Ready');
     expect(refOf(request('createKey'))).to.equal('CreateKeyRequest');

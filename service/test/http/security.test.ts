@@ -13,7 +13,7 @@ import { Harness } from '../helpers/harness';
  */
 
 /** The routes that take no root key, on purpose. */
-const PUBLIC = ['get /healthz', 'get /readyz', 'get /openapi.json', 'get /metrics', '* /{p*}'];
+const PUBLIC = ['get /healthz', 'get /readyz', 'get /openapi.json', 'get /metrics', '* /{p*}', 'get /console', 'get /console/{path*}'];
 
 /** What each kind of path id names (the params' `idParam(what)` description), to find another workspace's object. */
 type Fixtures = Record<string, string>;
@@ -59,7 +59,8 @@ forEachDialect('every route: root key, scope and workspace', (dialect) => {
     const created = await h.createKey({ name: 'globex own' }, 'globex');
     const policy = await h.inject('POST', '/v1/quota-policies', { payload: { name: 'globex plan', quota: { daily: 5 } }, as: 'globex' });
     globex = { key: created.key as { id: string; version: number }, secret: created.secret, policy: JSON.parse(policy.payload) };
-    fixtures = { 'key id': globex.key.id, 'quota policy id': globex.policy.id };
+    const globexRootKey = (await h.app.services.rootKeys.list(h.tenants.globex.workspaceId))[0]!;
+    fixtures = { 'key id': globex.key.id, 'quota policy id': globex.policy.id, 'root key id': globexRootKey.id };
   });
   after(() => h.stop());
 

@@ -6,7 +6,8 @@ import type { BulkAction } from '../../services/keys';
 import { callerOf } from '../auth';
 import { headerOf } from '../errors';
 import { managementRoute, versioned } from '../route';
-import { IssuedSecretSchema, KeySchema, RequestLogSchema, RotatePayload, idempotencyHeaders, pageOf, pageQuery } from '../schemas';
+import { IssuedSecretSchema, KeySchema, RequestLogSchema, RotatePayload, idempotencyHeaders, pageOf, pageQuery, verifyCode } from '../schemas';
+import type { LogFilter } from '../../services/keyReads';
 import { keyIdParams, secretResponse } from './keys';
 
 const MAX_BULK_IDS = 100;
@@ -101,10 +102,10 @@ export function registerKeyActionRoutes(server: Server, services: Services): voi
       path: '/v1/keys/{id}/logs',
       scope: 'keys:read',
       operationId: 'listKeyLogs',
-      description: "A key's request logs (one per verification), newest first.",
-      validate: { params: keyIdParams, query: Joi.object(pageQuery) },
+      description: "A key's request logs (one per verification), newest first; `code` keeps one result code.",
+      validate: { params: keyIdParams, query: Joi.object({ ...pageQuery, code: verifyCode.description('only logs with this result code') }) },
       responses: { 200: pageOf(RequestLogSchema, 'RequestLogList') },
-      handler: (request) => keyReads.logs(callerOf(request), request.params.id as string, request.query as { cursor?: string; limit: number }),
+      handler: (request) => keyReads.logs(callerOf(request), request.params.id as string, request.query as unknown as LogFilter),
     }),
   ]);
 }
