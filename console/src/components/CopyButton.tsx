@@ -1,0 +1,34 @@
+import { useEffect, useState } from 'preact/hooks';
+
+interface Props {
+  text: string;
+  label?: string;
+  onCopied?: () => void;
+}
+
+/** Copies text to the clipboard and says so where screen readers hear it. */
+export function CopyButton({ text, label = 'Copy', onCopied }: Props) {
+  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  useEffect(() => {
+    if (state === 'idle') return;
+    const timer = setTimeout(() => setState('idle'), 4000);
+    return () => clearTimeout(timer);
+  }, [state]);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setState('copied');
+      onCopied?.();
+    } catch {
+      setState('failed');
+    }
+  };
+  return (
+    <span class="copy">
+      <button type="button" class="button" onClick={copy}>{label}</button>
+      <span class="copy-status" role="status">
+        {state === 'copied' ? 'Copied to the clipboard' : state === 'failed' ? 'Copy failed: select the text and copy it' : ''}
+      </span>
+    </span>
+  );
+}

@@ -1,0 +1,3 @@
+export function PoliciesPage() {
+  return <section><h1>PoliciesPage</h1></section>;
+}

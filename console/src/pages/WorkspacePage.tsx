@@ -1,0 +1,3 @@
+export function WorkspacePage() {
+  return <section><h1>WorkspacePage</h1></section>;
+}
