@@ -38,11 +38,11 @@ export async function insertLoginFailures(db: Queryable, subjects: string[], at:
   await db('login_failures').insert(subjects.map((subject) => ({ subject, at: at.getTime() })));
 }
 
-/** Failures of each subject since `since`: their count and the oldest one's time. */
+/** Failures of each subject after `since`: their count and the oldest one's time. */
 export async function loginFailuresSince(db: Queryable, subjects: string[], since: Date): Promise<Array<{ subject: string; count: number; oldest: Date }>> {
   const rows = (await db('login_failures')
     .whereIn('subject', subjects)
-    .where('at', '>=', since.getTime())
+    .where('at', '>', since.getTime())
     .groupBy('subject')
     .select('subject')
     .count({ n: '*' })
