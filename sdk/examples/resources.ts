@@ -37,6 +37,12 @@ export async function keys(): Promise<void> {
   for await (const log of keysmith.keys.logs(key.id)) {
     console.log(log.createdAt, log.endpoint, log.code);
   }
+  // Only the refused ones.
+  for await (const log of keysmith.keys.logs(key.id, { code: 'RATE_LIMITED' })) console.log(log.createdAt);
+
+  // Verifications per UTC day over the last week, by code, for a chart.
+  const week = await keysmith.keys.usage(key.id, { window: '7d' });
+  for (const bucket of week.buckets) console.log(bucket.start, bucket.counts.VALID ?? 0, bucket.counts.RATE_LIMITED ?? 0);
 
   const bulk = await keysmith.keys.bulk({ action: 'revoke', ids: [key.id, 'key_2'] });
   for (const r of bulk.results) if (!r.ok) console.log(r.id, r.error?.code);
@@ -70,4 +76,12 @@ export async function workspace(): Promise<void> {
   const ws = await keysmith.workspace.get();
   console.log(ws.slug, ws.maxActiveKeys, ws.planLimits);
   await keysmith.workspace.update({ planLimits: { perSecond: 50, perMinute: 1_000 } });
+}
+
+export async function rootKeys(): Promise<void> {
+  // A narrower root key for a CI job; its secret is in this answer only.
+  const { rootKey, secret } = await keysmith.rootKeys.create({ name: 'ci-reader', scopes: ['keys:read'] });
+  void secret;
+  for (const k of await keysmith.rootKeys.list()) console.log(k.name, k.scopes, k.status, k.lastUsedAt);
+  await keysmith.rootKeys.revoke(rootKey.id);
 }

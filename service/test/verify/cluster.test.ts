@@ -211,6 +211,28 @@ describeCluster('a cluster of service processes', (redis) => {
       it('rotate without overlap: the others answer INVALID for the old secret within 1 s, and take the new one', async () => {
         await propagates('rotate', action('rotate', {}), 'INVALID');
       });
+
+      it('a root key revoked over HTTP through A is refused by A at once, and by B and C through the bus, long before their cache TTL', async () => {
+        const [a, b, c] = services as [ServiceProcess, ServiceProcess, ServiceProcess];
+        const created = await call(a, database.rootKey, 'POST', '/v1/root-keys', { name: `reader ${Math.random()}`, scopes: ['keys:read'] });
+        expect(created.status, JSON.stringify(created.body)).to.equal(201);
+        const { rootKey, secret } = created.body as { rootKey: { id: string }; secret: string };
+        // Each process authenticates it once, and so caches it.
+        expect(await Promise.all(services.map(async (service) => (await call(service, secret, 'GET', '/v1/keys?limit=1')).status))).to.deep.equal([200, 200, 200]);
+        const since = performance.now();
+        expect((await call(a, database.rootKey, 'POST', `/v1/root-keys/${rootKey.id}/revoke`)).status).to.equal(200);
+        expect((await call(a, secret, 'GET', '/v1/keys?limit=1')).status, 'on A, at once').to.equal(401);
+        const refusedAfter = async (service: ServiceProcess): Promise<number> => {
+          for (;;) {
+            if ((await call(service, secret, 'GET', '/v1/keys?limit=1')).status === 401) return Math.round(performance.now() - since);
+            expect(performance.now() - since, 'still accepted after 5 s').to.be.below(5000);
+            await sleep(25);
+          }
+        };
+        const [onB, onC] = await Promise.all([refusedAfter(b), refusedAfter(c)]);
+        // These processes cache a root key for 30 s: a refusal within 5 s came through the invalidation bus.
+        console.log(`      root key revoke: B refused it after ${onB} ms, C after ${onC} ms`);
+      });
     });
   });
 
