@@ -50,5 +50,5 @@ export function formatCredits(credits: Credits | null | undefined): string {
 
 /** `operator:op_1` or `root:rk_1` as people read it. */
 export function formatActor(actor: string): string {
-  return actor.replace(/^operator:/, '').replace(/^root(key)?:/, 'root key ');
+  return actor.replace(/^operator:/, 'operator ').replace(/^root_?(key)?:/, 'root key ');
 }

@@ -10,6 +10,7 @@ export type UpdateKeyRequest = Schemas['UpdateKeyRequest'];
 export type CreatedKey = Schemas['CreatedKey'];
 export type QuotaPolicy = Schemas['QuotaPolicy'];
 export type QuotaPolicyList = Schemas['QuotaPolicyList'];
+export type CreateQuotaPolicyRequest = Schemas['CreateQuotaPolicyRequest'];
 export type Workspace = Schemas['Workspace'];
 export type UpdateWorkspaceRequest = Schemas['UpdateWorkspaceRequest'];
 export type AuditEvent = Schemas['AuditEvent'];

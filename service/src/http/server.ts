@@ -7,8 +7,8 @@ import { contextOf, headerOf, toHttpError, VALIDATION_OPTIONS, validationFailAct
 import { logFailure, logRequest, requestIdFor } from './requests';
 import { buildOpenApi } from './openapi';
 import { registerAuditRoutes } from './routes/audit';
-import { registerAuthRoutes } from './routes/auth';
 import { defaultConsoleDir, registerConsoleRoutes } from './routes/console';
+import { registerAuthRoutes } from './routes/auth';
 import { registerHealthRoutes } from './routes/health';
 import { registerKeyActionRoutes } from './routes/keyActions';
 import { registerKeyRoutes } from './routes/keys';
@@ -93,11 +93,11 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   registerAuditRoutes(server, app.services);
   registerWorkspaceRoutes(server, app.services);
   registerVerifyRoutes(server, app.verifier, app.metrics);
-  registerAuthRoutes(server, app.services);
-  registerOperatorRoutes(server, app.services);
   registerRootKeyRoutes(server, app.services);
   registerUsageRoutes(server, app.services);
   await registerConsoleRoutes(server, { distDir: options.consoleDir ?? defaultConsoleDir() });
+  registerAuthRoutes(server, app.services);
+  registerOperatorRoutes(server, app.services);
 
   let document: object | undefined;
   server.route({

@@ -26,6 +26,10 @@ const OPERATIONS: Record<string, string> = {
   getWorkspace: 'get /v1/workspace',
   updateWorkspace: 'patch /v1/workspace',
   verifyKey: 'post /v1/verify',
+  listRootKeys: 'get /v1/root-keys',
+  createRootKey: 'post /v1/root-keys',
+  revokeRootKey: 'post /v1/root-keys/{id}/revoke',
+  getKeyUsage: 'get /v1/keys/{id}/usage',
   login: 'post /v1/auth/login',
   getSession: 'get /v1/auth/session',
   logout: 'post /v1/auth/logout',
@@ -36,19 +40,15 @@ const OPERATIONS: Record<string, string> = {
   addOperator: 'post /v1/operators',
   updateOperator: 'patch /v1/operators/{id}',
   removeOperator: 'delete /v1/operators/{id}',
-  listRootKeys: 'get /v1/root-keys',
-  createRootKey: 'post /v1/root-keys',
-  revokeRootKey: 'post /v1/root-keys/{id}/revoke',
-  getKeyUsage: 'get /v1/keys/{id}/usage',
 };
 
 const COMPONENTS = [
   'Key', 'KeyDetails', 'CreatedKey', 'RotatedKey', 'KeyList', 'CreateKeyRequest', 'UpdateKeyRequest', 'RotateRequest', 'BulkRequest',
   'BulkResponse', 'RequestLog', 'RequestLogList', 'QuotaPolicy', 'QuotaPolicyList', 'CreateQuotaPolicyRequest', 'UpdateQuotaPolicyRequest',
   'AuditEvent', 'AuditEventList', 'Workspace', 'UpdateWorkspaceRequest', 'VerifyRequest', 'VerifyResult', 'RateLimit', 'Quota', 'Credits',
+  'Error', 'Health', 'Ready', 'RootKey', 'RootKeyList', 'CreateRootKeyRequest', 'CreatedRootKey', 'KeyUsage', 'UsageBucket', 'UsageCounts',
   'Error', 'Health', 'Ready', 'Session', 'LoginRequest', 'SetupRequest', 'ChangePasswordRequest', 'SetupTokenStatus', 'Operator', 'OperatorList',
   'AddOperatorRequest', 'UpdateOperatorRequest',
-  'Error', 'Health', 'Ready', 'RootKey', 'RootKeyList', 'CreateRootKeyRequest', 'CreatedRootKey', 'KeyUsage', 'UsageBucket', 'UsageCounts',
 ];
 
 /** Every status each call can answer. Authenticated calls: 401, 403, 429, 500, 503; the rest by what the call takes. */
