@@ -14,6 +14,9 @@ describe('console in a browser: setup, sign-in and sessions', function () {
   before(async () => {
     service = await ConsoleService.start();
   });
+  afterEach(function () {
+    return service?.afterTest(this.currentTest);
+  });
   after(() => service?.stop());
 
   async function page(): Promise<Page> {

@@ -16,6 +16,9 @@ describe('console in a browser: the keys page', function () {
     service = await ConsoleService.start();
     developer = await service.addOperator('developer');
   });
+  afterEach(function () {
+    return service?.afterTest(this.currentTest);
+  });
   after(() => service?.stop());
 
   async function signedIn(): Promise<Page> {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Harness } from '@keysmith/service/dist/test/helpers/harness';
 import { Keysmith } from '@keysmith/sdk';
@@ -21,6 +22,7 @@ export const PASSWORD = 'correct horse battery staple';
  */
 export class ConsoleService {
   private operators = 0;
+  private readonly open = new Set<BrowserContext>();
 
   private constructor(
     readonly harness: Harness,
@@ -72,7 +74,28 @@ export class ConsoleService {
       permissions: ['clipboard-read', 'clipboard-write'],
     });
     context.setDefaultTimeout(5000);
+    this.open.add(context);
+    context.on('close', () => this.open.delete(context));
     return context;
+  }
+
+  /**
+   * After a failed test: a screenshot of every page it left open, under test/dist/console/failures/, and
+   * those contexts closed, so the next test starts clean.
+   */
+  async afterTest(test: Mocha.Test | undefined): Promise<void> {
+    const failed = test?.state === 'failed';
+    let n = 0;
+    for (const context of [...this.open]) {
+      if (failed) {
+        for (const page of context.pages()) {
+          const name = `${test!.fullTitle().replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}-${++n}.png`;
+          const path = join(__dirname, 'failures', name);
+          await page.screenshot({ path, fullPage: true }).then(() => console.warn(`    page at failure: ${path}`), () => undefined);
+        }
+      }
+      await context.close();
+    }
   }
 
   async stop(): Promise<void> {
