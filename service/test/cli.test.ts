@@ -12,13 +12,15 @@ describe('keysmith CLI', function () {
   this.timeout(60_000);
   let dataDir: string;
 
-  const run = (...args: string[]) => {
+  const runWithInput = (input: string, ...args: string[]) => {
     const result = spawnSync(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH, KEYSMITH_DATA_DIR: dataDir, KEYSMITH_LOG_LEVEL: 'warn' },
+      env: { PATH: process.env.PATH, KEYSMITH_DATA_DIR: dataDir, KEYSMITH_LOG_LEVEL: 'warn', KEYSMITH_BCRYPT_COST: '10' },
       encoding: 'utf8',
+      input,
     });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   };
+  const run = (...args: string[]) => runWithInput('', ...args);
 
   before(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'keysmith-cli-'));
@@ -104,5 +106,33 @@ describe('keysmith CLI', function () {
     expect(result.code).to.equal(1);
     expect(result.stderr).to.include('pass --workspace (known: acme, globex)');
     expect(run('keys', 'list', '--workspace', 'globex').stdout).to.include('no keys');
+  });
+
+
+  it('manages console operators, with passwords from stdin and never from argv', () => {
+    const ws = ['--workspace', 'acme'];
+    const refused = run('operators', 'create', '--email', 'a@acme.test', '--role', 'owner', '--password', 'hunter2hunter2', ...ws);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.include('--password is refused: a password in the command line is visible to other users (ps) and kept in shell history');
+    const tooLong = runWithInput(`${'x'.repeat(73)}\n`, 'operators', 'create', '--email', 'a@acme.test', '--role', 'owner', ...ws);
+    expect(tooLong.stderr).to.include('bcrypt reads only the first 72 bytes');
+    const created = runWithInput('a long enough password\n', 'operators', 'create', '--email', 'A@acme.test', '--role', 'owner', '--name', 'Ada', ...ws);
+    expect(created.code, created.stderr).to.equal(0);
+    expect(created.stdout).to.match(/^added operator op_\w+ \(a@acme\.test, owner\)/);
+    expect(run('operators', 'list', ...ws).stdout).to.match(/a@acme\.test\s+Ada\s+owner/);
+    expect(runWithInput('another long password', 'operators', 'reset-password', '--email', 'a@acme.test', ...ws).stdout).to.include('set a new password for a@acme.test');
+    const last = run('operators', 'remove', '--email', 'a@acme.test', ...ws);
+    expect(last.code).to.equal(1);
+    expect(last.stderr).to.include('LAST_OWNER');
+    runWithInput('a long enough password', 'operators', 'create', '--email', 'b@acme.test', '--role', 'owner', ...ws);
+    expect(run('operators', 'remove', '--email', 'a@acme.test', ...ws).stdout).to.include('removed operator a@acme.test');
+    expect(JSON.parse(run('operators', 'list', '--json', ...ws).stdout).map((o: { email: string }) => o.email)).to.deep.equal(['b@acme.test']);
+  });
+
+  it('prints a first-owner setup link with bootstrap --setup-link', () => {
+    const result = run('bootstrap', '--workspace', 'initech', '--setup-link');
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stderr).to.match(/within 24 hours, once: http:\/\/127\.0\.0\.1:8080\/console\/setup\?token=[0-9A-Za-z]{32}\n/);
+    expect(result.stdout.trim()).to.match(/^initech_root_/);
   });
 });

@@ -12,7 +12,8 @@ import { PepperRing } from '../domain/pepper';
 import { SLUG_PATTERN } from '../domain/secrets';
 import { runKeysCommand } from './keys';
 import { printJson, printTable } from './output';
-import { serve } from './serve';
+import { readPassword, runOperatorsCommand } from './operators';
+import { serve, setupLink } from './serve';
 
 const USAGE = `usage: keysmith <command>
 
@@ -29,6 +30,13 @@ const USAGE = `usage: keysmith <command>
   keys rotate ID [--overlap-seconds N]
   root-keys list                 the workspace's root keys (masked), with their scopes
   root-keys revoke ID            stop a root key for good
+  operators create --email E --role owner|admin|developer|viewer [--name N]
+                                 add a console operator; the password is read from stdin
+  operators list                 the workspace's operators and their roles
+  operators reset-password --email E   set a new password (from stdin); ends their sessions
+  operators remove --email E     take an operator out of the workspace
+
+  bootstrap --setup-link         also print a one-time link (24 h) to create the workspace's first console owner
 
   --workspace SLUG picks the workspace for keys commands (default: the only one); --json prints JSON.
 `;
@@ -48,6 +56,11 @@ const OPTIONS = {
   q: { type: 'string' },
   status: { type: 'string' },
   'overlap-seconds': { type: 'string' },
+  email: { type: 'string' },
+  role: { type: 'string' },
+  // Accepted only to refuse it with the reason (see main).
+  password: { type: 'string' },
+  'setup-link': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -55,6 +68,12 @@ const OPTIONS = {
 async function main(argv: string[]): Promise<void> {
   const { values, positionals, tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   refuseRepeatedOptions(tokens);
+  if (values.password !== undefined) {
+    throw ValidationError.forField(
+      'password',
+      '--password is refused: a password in the command line is visible to other users (ps) and kept in shell history; type it when asked, or pipe it on stdin',
+    );
+  }
   const [command, ...rest] = positionals;
   if (!command || values.help) {
     process.stdout.write(USAGE);
@@ -71,7 +90,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     switch (command) {
       case 'bootstrap':
-        return await bootstrap(app, values);
+        return await bootstrap(app, config, values);
       case 'keys': {
         const [sub, ...ids] = rest;
         if (!sub) throw new ValidationError('usage: keysmith keys <create|list|show|disable|enable|revoke|rotate|delete>');
@@ -79,6 +98,8 @@ async function main(argv: string[]): Promise<void> {
       }
       case 'root-keys':
         return await rootKeysCommand(app, await cliCaller(app, values.workspace), rest, values.json === true);
+      case 'operators':
+        return await runOperatorsCommand(app, await cliCaller(app, values.workspace), rest[0], { values, readPassword });
       default:
         throw new ValidationError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
     }
@@ -109,7 +130,7 @@ async function migrate(config: Config): Promise<void> {
   }
 }
 
-async function bootstrap(app: App, values: { workspace?: string; name?: string; scopes?: string; 'max-active-keys'?: string }): Promise<void> {
+async function bootstrap(app: App, config: Config, values: { workspace?: string; name?: string; scopes?: string; 'max-active-keys'?: string; 'setup-link'?: boolean }): Promise<void> {
   const slug = values.workspace ?? process.env.KEYSMITH_BOOTSTRAP_WORKSPACE ?? 'default';
   if (!SLUG_PATTERN.test(slug)) throw ValidationError.forField('workspace', `must be 2–32 characters of a-z, 0-9 and -, starting with a letter; got ${JSON.stringify(slug)}`);
   const scopes = values.scopes?.split(',').map((s) => s.trim());
@@ -128,6 +149,10 @@ async function bootstrap(app: App, values: { workspace?: string; name?: string; 
   );
   process.stderr.write(`${result.workspaceCreated ? 'created' : 'using'} workspace ${result.workspace.slug}; root key ${result.rootKey.id} (${result.rootKey.scopes.join(', ')}), shown once:\n`);
   process.stdout.write(`${result.secret}\n`);
+  if (values['setup-link']) {
+    const { token } = await app.services.sessions.createSetupToken(result.workspace.id);
+    process.stderr.write(`create the first console owner of ${result.workspace.slug} within 24 hours, once: ${setupLink(config, token)}\n`);
+  }
 }
 
 async function rootKeysCommand(app: App, caller: Caller, [sub, id]: string[], json: boolean): Promise<void> {

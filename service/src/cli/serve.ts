@@ -25,7 +25,7 @@ export async function serve(config: Config): Promise<void> {
   app.logger.info({ uri: server.info.uri, database: config.database.dialect }, 'keysmith listening');
   process.stderr.write(`Keysmith listening on ${server.info.uri}\n`);
   // Only once the port is ours: a start that fails must not consume the one-time root key.
-  if (config.database.dialect === 'sqlite') await printFirstRootKey(app, config);
+  if (config.database.dialect === 'sqlite') await printFirstRootKey(app, { host: config.host, port: Number(server.info.port), bootstrapWorkspace: config.bootstrapWorkspace });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -55,8 +55,11 @@ async function shutdown(app: App, server: Server, timeoutMs: number, signal: str
   }
 }
 
-/** The quick start's credential: printed once, to the terminal (stderr), never to the log. */
-async function printFirstRootKey(app: App, config: Config): Promise<void> {
+/**
+ * The quick start's credentials: the root key and the console's first-owner setup link, printed once, to
+ * the terminal (stderr), never to the log.
+ */
+async function printFirstRootKey(app: App, config: Pick<Config, 'host' | 'port' | 'bootstrapWorkspace'>): Promise<void> {
   if (!(await app.services.rootKeys.isEmpty())) return;
   const { secret, workspace } = await app.services.rootKeys.bootstrap(
     { workspaceSlug: config.bootstrapWorkspace, rootKeyName: 'first root key' },
@@ -72,4 +75,12 @@ async function printFirstRootKey(app: App, config: Config): Promise<void> {
       '',
     ].join('\n'),
   );
+  const { token } = await app.services.sessions.createSetupToken(workspace.id);
+  process.stderr.write(`Create the first console owner (link valid 24 hours, once): ${setupLink(config, token)}\n\n`);
+}
+
+/** The console's first-owner setup page for a token, on this service's own address (loopback when it listens on all). */
+export function setupLink(config: Pick<Config, 'host' | 'port'>, token: string): string {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${config.port}/console/setup?token=${token}`;
 }

@@ -12,8 +12,14 @@ import { Harness } from '../helpers/harness';
  * id in its input without a cross-workspace probe) fails it.
  */
 
-/** The routes that take no root key, on purpose. */
-const PUBLIC = ['get /healthz', 'get /readyz', 'get /openapi.json', 'get /metrics', '* /{p*}'];
+/** The routes that take no credential, on purpose (sign-in and the first owner's setup are how one gets one). */
+const PUBLIC = [
+  'get /healthz', 'get /readyz', 'get /openapi.json', 'get /metrics', '* /{p*}', 'get /console', 'get /console/{path*}',
+  'post /v1/auth/login', 'get /v1/auth/setup', 'post /v1/auth/setup',
+];
+
+/** Password for the operators this suite signs in. */
+const PASSWORD = 'security suite password';
 
 /** What each kind of path id names (the params' `idParam(what)` description), to find another workspace's object. */
 type Fixtures = Record<string, string>;
@@ -22,6 +28,7 @@ type Fixtures = Record<string, string>;
 const BODIES: Record<string, unknown> = {
   updateKey: { name: 'renamed' },
   updateQuotaPolicy: { name: 'renamed' },
+  updateOperator: { role: 'viewer' },
 };
 
 /** Inputs that are ids (query or body fields), which must not reach another workspace's objects. */
@@ -35,14 +42,18 @@ interface Answer {
 
 interface Call {
   authorization?: string;
+  /** A session cookie and, unless null, the X-CSRF-Token to send with it. */
+  session?: { cookie: string; csrf: string | null };
   payload?: unknown;
 }
 
 type Transport = (method: string, path: string, call: Call) => Promise<Answer>;
 
-/** The web console's files: public like any site's pages; the API calls they make carry their own credential. */
-const CONSOLE = ['get /console', 'get /console/{path*}'];
-
+const isSessionOnly = (route: RequestRoute): boolean => ((route.settings.auth as { strategies?: string[] } | false | undefined) || undefined)?.strategies?.includes('session') === true;
+const headersOf = (call: Call): Record<string, string> => ({
+  ...(call.authorization ? { authorization: call.authorization } : {}),
+  ...(call.session ? { cookie: call.session.cookie, ...(call.session.csrf !== null ? { 'x-csrf-token': call.session.csrf } : {}) } : {}),
+});
 const scopeOf = (route: RequestRoute): RootScope | undefined => (route.settings.app as { requiredScope?: RootScope } | undefined)?.requiredScope;
 const nameOf = (route: RequestRoute): string => route.settings.id ?? `${route.method} ${route.path}`;
 const keysOf = (schema: unknown): string[] => Object.keys(((schema as Joi.Schema | null)?.describe() as { keys?: object } | undefined)?.keys ?? {});
@@ -51,6 +62,9 @@ forEachDialect('every route: root key, scope and workspace', (dialect) => {
   let h: Harness;
   let base: string;
   let routes: RequestRoute[];
+  /** The calls about the session itself: the cookie is their only credential. */
+  let sessionRoutes: RequestRoute[];
+  let sessions: Record<'owner' | 'viewer', { cookie: string; csrf: string }>;
   let globex: { key: { id: string; version: number }; secret: string; policy: { id: string; version: number } };
   let fixtures: Fixtures;
 
@@ -58,16 +72,28 @@ forEachDialect('every route: root key, scope and workspace', (dialect) => {
     h = await Harness.start(dialect);
     await h.server.start();
     base = `http://127.0.0.1:${h.server.info.port}`;
-    routes = h.server.table().filter((route) => ![...PUBLIC, ...CONSOLE].includes(`${route.method} ${route.path}`));
+    const guarded = h.server.table().filter((route) => !PUBLIC.includes(`${route.method} ${route.path}`));
+    routes = guarded.filter((route) => !isSessionOnly(route));
+    sessionRoutes = guarded.filter(isSessionOnly);
+    const acme = { workspaceId: h.tenants.acme.workspaceId, actor: { type: 'system' as const, id: 'test' } };
+    const signIn = async (role: 'owner' | 'viewer') => {
+      await h.app.services.operators.add(acme, { email: `${role}@acme.test`, role, password: PASSWORD });
+      const res = await h.server.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: `${role}@acme.test`, password: PASSWORD } });
+      const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+      return { cookie, csrf: JSON.parse(res.payload).csrfToken as string };
+    };
+    sessions = { owner: await signIn('owner'), viewer: await signIn('viewer') };
+    const globexOperator = await h.app.services.operators.add(
+      { workspaceId: h.tenants.globex.workspaceId, actor: { type: 'system', id: 'test' } },
+      { email: 'someone@globex.test', role: 'developer', password: PASSWORD },
+    );
     const created = await h.createKey({ name: 'globex own' }, 'globex');
     const policy = await h.inject('POST', '/v1/quota-policies', { payload: { name: 'globex plan', quota: { daily: 5 } }, as: 'globex' });
     globex = { key: created.key as { id: string; version: number }, secret: created.secret, policy: JSON.parse(policy.payload) };
-    fixtures = { 'key id': globex.key.id, 'quota policy id': globex.policy.id };
+    const globexRootKey = (await h.app.services.rootKeys.list(h.tenants.globex.workspaceId))[0]!;
+    fixtures = { 'key id': globex.key.id, 'quota policy id': globex.policy.id, 'root key id': globexRootKey.id, 'operator id': globexOperator.id };
   });
   after(() => h.stop());
-  before(async () => {
-    fixtures['root key id'] = (await h.app.services.rootKeys.list(h.tenants.globex.workspaceId))[0]!.id;
-  });
 
   // Both ways in: hapi's router through inject, and a real socket, where POST /v1/verify takes the verify lane.
   const transports: Record<string, Transport> = {
@@ -75,7 +101,7 @@ forEachDialect('every route: root key, scope and workspace', (dialect) => {
       const res = await h.server.inject({
         method,
         url: path,
-        headers: call.authorization ? { authorization: call.authorization } : {},
+        headers: headersOf(call),
         ...(call.payload !== undefined ? { payload: call.payload as object } : {}),
       });
       return { status: res.statusCode, headers: res.headers as Answer['headers'], body: res.payload ? JSON.parse(res.payload) : {} };
@@ -83,7 +109,7 @@ forEachDialect('every route: root key, scope and workspace', (dialect) => {
     http: async (method, path, call) => {
       const res = await fetch(base + path, {
         method: method.toUpperCase(),
-        headers: { ...(call.authorization ? { authorization: call.authorization } : {}), ...(call.payload !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: { ...headersOf(call), ...(call.payload !== undefined ? { 'content-type': 'application/json' } : {}) },
         ...(call.payload !== undefined ? { body: JSON.stringify(call.payload) } : {}),
       });
       const text = await res.text();
@@ -105,10 +131,11 @@ forEachDialect('every route: root key, scope and workspace', (dialect) => {
     return path;
   };
 
-  it('has a root key on every route but the public ones', () => {
+  it('has a root key on every route but the public ones and those about the session itself', () => {
     const open = routes.filter((route) => !route.settings.auth);
     expect(open.map(nameOf), 'routes without a root key').to.deep.equal([]);
     expect(routes.length, 'the routes this suite covers').to.be.at.least(20);
+    expect(sessionRoutes.map(nameOf).sort()).to.deep.equal(['changePassword', 'getSession', 'logout']);
   });
 
   for (const [transport, via] of Object.entries({ inject: 'inject', http: 'http' })) {
@@ -150,6 +177,43 @@ forEachDialect('every route: root key, scope and workspace', (dialect) => {
           }
           const admitted = await send(route.method, path, { authorization: `Bearer ${only[scope]}` });
           if (admitted.status === 401 || admitted.status === 403) failures.push(`${nameOf(route)} with only ${scope}: ${admitted.status}`);
+        }
+        expect(failures).to.deep.equal([]);
+      });
+
+      it("holds a session to its role's scopes: 403 naming the scope for a viewer, through for an owner; root-key-only calls answer 401", async () => {
+        const failures: string[] = [];
+        for (const route of routes) {
+          const scope = scopeOf(route)!;
+          const path = pathFor(route, 'any') as string;
+          const rootKeyOnly = (route.settings.app as { rootKeyOnly?: boolean } | undefined)?.rootKeyOnly === true;
+          const owner = await send(route.method, path, { session: sessions.owner });
+          if (rootKeyOnly) {
+            if (owner.status !== 401) failures.push(`${nameOf(route)} with a session: ${owner.status}, not 401`);
+            continue;
+          }
+          if (owner.status === 401 || owner.status === 403) failures.push(`${nameOf(route)} as an owner: ${owner.status} ${JSON.stringify(owner.body)}`);
+          if (scope === 'keys:read') continue;
+          const viewer = await send(route.method, path, { session: sessions.viewer });
+          if (viewer.status !== 403 || viewer.body.error?.code !== 'FORBIDDEN' || !viewer.body.error.message.includes(scope)) {
+            failures.push(`${nameOf(route)} as a viewer: ${viewer.status} ${JSON.stringify(viewer.body)}`);
+          }
+        }
+        expect(failures).to.deep.equal([]);
+      });
+
+      it('answers a state-changing session call without its X-CSRF-Token 403 CSRF_FAILED, and session calls without a session 401', async () => {
+        const failures: string[] = [];
+        const changing = [...routes, ...sessionRoutes].filter((r) => r.method !== 'get' && (r.settings.app as { rootKeyOnly?: boolean } | undefined)?.rootKeyOnly !== true);
+        for (const route of changing) {
+          const answer = await send(route.method, pathFor(route, 'any') as string, { session: { ...sessions.owner, csrf: null } });
+          if (answer.status !== 403 || answer.body.error?.code !== 'CSRF_FAILED') failures.push(`${nameOf(route)} without CSRF: ${answer.status} ${JSON.stringify(answer.body)}`);
+        }
+        for (const route of sessionRoutes) {
+          for (const call of [{}, { authorization: `Bearer ${h.tenants.acme.rootKey}` }, { session: { cookie: 'keysmith_session=unknown', csrf: 'x' } }]) {
+            const answer = await send(route.method, route.path, call);
+            if (answer.status !== 401 || answer.body.error?.code !== 'UNAUTHORIZED') failures.push(`${nameOf(route)} with ${JSON.stringify(call)}: ${answer.status}`);
+          }
         }
         expect(failures).to.deep.equal([]);
       });
