@@ -17,14 +17,17 @@ import type { Session } from './types';
 export function App() {
   const location = useLocation();
   const [session, setSessionState] = useState<Session | null | undefined>(undefined);
+  const [sessionEnded, setSessionEnded] = useState(false);
 
   const setSession = (next: Session | null) => {
+    if (next) setSessionEnded(false);
     setCsrfToken(next?.csrfToken ?? null);
     setSessionState(next);
   };
 
   useEffect(() => {
     onSessionLost(() => {
+      setSessionEnded(true);
       setSession(null);
       const here = window.location.pathname.replace(/^\/console/, '');
       navigate(`/login${here && !here.startsWith('/login') ? `?next=${encodeURIComponent(here)}` : ''}`, { replace: true });
@@ -44,7 +47,7 @@ export function App() {
   }, [session, path]);
 
   if (path === '/setup') return <SetupPage token={location.query.get('token') ?? ''} onSignedIn={setSession} />;
-  if (path === '/login' || session === null) return <LoginPage onSignedIn={setSession} />;
+  if (path === '/login' || session === null) return <LoginPage onSignedIn={setSession} sessionEnded={sessionEnded} />;
   if (session === undefined) return <p class="loading" role="status">Loading…</p>;
 
   let page;

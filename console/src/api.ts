@@ -36,6 +36,8 @@ export function onSessionLost(handler: () => void): void {
 export interface RequestOptions {
   query?: Record<string, string | number | undefined | null>;
   ifMatch?: string | number;
+  /** Sent as Idempotency-Key, so a retried create does not make a second key. */
+  idempotencyKey?: string;
   /** Answer 401 to the caller instead of leaving the page (sign-in and the session probe). */
   expectUnauthorized?: boolean;
 }
@@ -54,6 +56,7 @@ export async function request<T>(method: Method, path: string, body?: unknown, o
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   if (options.ifMatch !== undefined) headers['if-match'] = String(options.ifMatch);
+  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
   let response: Response;
   try {
     response = await fetch(`/v1${path}${queryString(options.query)}`, {

@@ -6,7 +6,7 @@ import type { AuditEvent, AuditEventList } from '../types';
 
 function actorText(actor: AuditEvent['actor']): string {
   const email = (actor as { email?: string }).email;
-  return email ? `${email}` : `${actor.type} ${actor.id}`;
+  return email ?? `${actor.type.replace(/_/g, ' ')} ${actor.id}`;
 }
 
 function changeText(event: AuditEvent): string {

@@ -16,7 +16,7 @@ export function CopyButton({ text, label = 'Copy', onCopied }: Props) {
   }, [state]);
   const copy = async () => {
     try {
-      await navigator.clipboard.writeText(text);
+      await writeClipboard(text);
       setState('copied');
       onCopied?.();
     } catch {
@@ -31,4 +31,23 @@ export function CopyButton({ text, label = 'Copy', onCopied }: Props) {
       </span>
     </span>
   );
+}
+
+/** The Clipboard API needs a secure context; plain http off loopback falls back to a selection copy. */
+async function writeClipboard(text: string): Promise<void> {
+  if (navigator.clipboard && window.isSecureContext) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  const before = document.activeElement as HTMLElement | null;
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.readOnly = true;
+  area.className = 'visually-hidden';
+  (before?.closest('dialog') ?? document.body).appendChild(area);
+  area.select();
+  const ok = document.execCommand('copy');
+  area.remove();
+  before?.focus();
+  if (!ok) throw new Error('copy refused');
 }

@@ -22,6 +22,9 @@ export function CreateKeyDialog({ onCreated, onCancel }: Props) {
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<CreatedKey | null>(null);
+  // Kept while answers are lost, so sending the form again returns the same key rather than a second one;
+  // replaced once the service has answered, since the next attempt is then a new request.
+  const [idempotencyKey, setIdempotencyKey] = useState(randomId);
   const fields = useMemo(() => keyFields({ create: true, policies }), [policies]);
 
   useEffect(() => {
@@ -42,9 +45,10 @@ export function CreateKeyDialog({ onCreated, onCancel }: Props) {
     }
     setBusy(true);
     try {
-      setCreated(await api.post<CreatedKey>('/keys', createRequest(values)));
+      setCreated(await api.post<CreatedKey>('/keys', createRequest(values), { idempotencyKey }));
     } catch (err) {
       if (err instanceof ApiError) {
+        if (err.status !== 0) setIdempotencyKey(randomId());
         const placed = placeServerErrors(fields, err.details);
         setErrors(placed.errors);
         setFailure(placed.unplaced.length || !Object.keys(placed.errors).length ? err.message : 'Some fields need attention.');
@@ -81,4 +85,9 @@ export function CreateKeyDialog({ onCreated, onCancel }: Props) {
 export function focusFirstInvalid(): void {
   // After the render that marks the fields.
   setTimeout(() => document.querySelector<HTMLElement>('dialog[open] [aria-invalid="true"], main [aria-invalid="true"]')?.focus(), 0);
+}
+
+/** 128 random bits as hex; crypto.getRandomValues works where randomUUID does not (plain http off loopback). */
+function randomId(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -3,6 +3,8 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useRef } from 'preact/hooks';
 
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
 interface Props {
   title: string;
   onCancel: () => void;
@@ -24,7 +26,7 @@ export function Dialog({ title, onCancel, children, wide, initialFocus }: Props)
     const before = document.activeElement as HTMLElement | null;
     dialog.showModal();
     const first = (initialFocus ? dialog.querySelector<HTMLElement>(initialFocus) : null)
-      ?? dialog.querySelector<HTMLElement>('input:not([type=hidden]):not([disabled]), select, textarea, button:not([disabled])');
+      ?? dialog.querySelector<HTMLElement>(FOCUSABLE);
     first?.focus();
     // Escape is handled here rather than by the browser's cancel, so a dialog can ask before it closes.
     const onKey = (event: KeyboardEvent) => {
@@ -32,6 +34,19 @@ export function Dialog({ title, onCancel, children, wide, initialFocus }: Props)
         event.preventDefault();
         event.stopPropagation();
         cancel.current();
+      } else if (event.key === 'Tab') {
+        // The browser keeps focus off the page behind, but would let it leave for its own toolbar.
+        const focusable = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null || el === document.activeElement);
+        const first = focusable[0];
+        const last = focusable[focusable.length - 1];
+        if (!first || !last) return;
+        if (event.shiftKey && document.activeElement === first) {
+          event.preventDefault();
+          last.focus();
+        } else if (!event.shiftKey && document.activeElement === last) {
+          event.preventDefault();
+          first.focus();
+        }
       }
     };
     const onCancelEvent = (event: Event) => {

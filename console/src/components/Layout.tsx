@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorMessage } from '../api';
 import { BASE, followLink, navigate } from '../router';
 import { useSession } from '../session';
@@ -14,6 +14,15 @@ const NAV = [
 export function Layout({ path, children }: { path: string; children: ComponentChildren }) {
   const { session, setSession } = useSession();
   const [error, setError] = useState<string | null>(null);
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  // A new page: name it in the title and move focus to it, as a full page load would.
+  useEffect(() => {
+    const section = NAV.find((item) => path === item.path || path.startsWith(`${item.path}/`));
+    document.title = `${section ? `${section.label} · ` : ''}Keysmith console`;
+    if (first.current) first.current = false;
+    else main.current?.focus();
+  }, [path]);
   const signOut = async () => {
     try {
       await api.post('/auth/logout');
@@ -44,7 +53,7 @@ export function Layout({ path, children }: { path: string; children: ComponentCh
         </div>
       </header>
       {error && <p class="error banner" role="alert">{error}</p>}
-      <main id="main" tabIndex={-1}>{children}</main>
+      <main id="main" tabIndex={-1} ref={main}>{children}</main>
     </>
   );
 }

@@ -1,8 +1,7 @@
 // Verifications of one key over 24 h / 7 d / 30 d by outcome, drawn with uPlot. uPlot styles its
 // elements through the CSSOM (el.style.x = …), which a `style-src 'self'` policy allows; its stylesheet
-// is bundled into the console's CSS file.
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+// comes with it. Loaded on first use, so the other pages do not fetch the charting code.
+import type uPlot from 'uplot';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, errorMessage } from '../api';
 import { formatNumber } from '../format';
@@ -45,28 +44,35 @@ export function UsageChart({ keyId }: { keyId: string }) {
   useEffect(() => {
     const el = box.current;
     if (!el || !usage) return;
-    const text = getComputedStyle(el).color;
-    const grid = getComputedStyle(document.documentElement).getPropertyValue('--border').trim() || '#888';
-    const shown = codes.length ? codes : (['VALID'] as VerifyCode[]);
-    const data: uPlot.AlignedData = [
-      usage.buckets.map((b) => new Date(b.start).getTime() / 1000),
-      ...shown.map((c) => usage.buckets.map((b) => b.counts[c] ?? 0)),
-    ];
-    const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-    const plot = new uPlot({
-      width: Math.max(280, el.clientWidth),
-      height: 240,
-      legend: { show: false },
-      cursor: { drag: { x: false, y: false } },
-      scales: { y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] } },
-      axes: [axis, { ...axis, size: 50 }],
-      series: [{}, ...shown.map((c) => ({ label: c, stroke: COLOURS[c], width: 2, points: { show: usage.buckets.length <= 31 } }))],
-    }, data, el);
-    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(280, el.clientWidth), height: 240 }));
-    resize.observe(el);
+    let plot: uPlot | null = null;
+    let resize: ResizeObserver | null = null;
+    let current = true;
+    void loadUPlot().then((UPlot) => {
+      if (!current) return;
+      const text = getComputedStyle(el).color;
+      const grid = getComputedStyle(document.documentElement).getPropertyValue('--border').trim() || '#888';
+      const shown = codes.length ? codes : (['VALID'] as VerifyCode[]);
+      const data: uPlot.AlignedData = [
+        usage.buckets.map((b) => new Date(b.start).getTime() / 1000),
+        ...shown.map((c) => usage.buckets.map((b) => b.counts[c] ?? 0)),
+      ];
+      const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+      plot = new UPlot({
+        width: Math.max(280, el.clientWidth),
+        height: 240,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        scales: { y: { range: (_u, _min, max) => [0, Math.max(4, max * 1.1)] } },
+        axes: [axis, { ...axis, size: 50 }],
+        series: [{}, ...shown.map((c) => ({ label: c, stroke: COLOURS[c], width: 2, points: { show: usage.buckets.length <= 31 } }))],
+      }, data, el);
+      resize = new ResizeObserver(() => plot?.setSize({ width: Math.max(280, el.clientWidth), height: 240 }));
+      resize.observe(el);
+    });
     return () => {
-      resize.disconnect();
-      plot.destroy();
+      current = false;
+      resize?.disconnect();
+      plot?.destroy();
     };
   }, [usage]);
 
@@ -93,4 +99,9 @@ export function UsageChart({ keyId }: { keyId: string }) {
       </figure>
     </section>
   );
+}
+
+async function loadUPlot(): Promise<typeof uPlot> {
+  const [module] = await Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]);
+  return module.default;
 }

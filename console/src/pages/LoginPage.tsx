@@ -10,7 +10,7 @@ const FIELDS: FieldSpec[] = [
   { name: 'password', label: 'Password', kind: 'password', required: true, autocomplete: 'current-password' },
 ];
 
-export function LoginPage({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
+export function LoginPage({ onSignedIn, sessionEnded }: { onSignedIn: (session: Session) => void; sessionEnded?: boolean }) {
   const [values, setValues] = useState<Values>({ email: '', password: '' });
   const [errors, setErrors] = useState<Errors>({});
   const [failure, setFailure] = useState<string | null>(null);
@@ -41,6 +41,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (session: Session) => vo
   return (
     <main id="main" class="auth">
       <h1>Sign in to Keysmith</h1>
+      {sessionEnded && <p class="notice" role="status">Your session has ended. Sign in again to continue.</p>}
       <form class="card" onSubmit={submit} noValidate>
         <FormFields idPrefix="login" fields={FIELDS} values={values} errors={errors} onChange={(v, e) => { setValues(v); setErrors(e); }} />
         {failure && <p class="error" role="alert">{failure}</p>}

@@ -6,6 +6,7 @@ import { FormDialog } from '../components/FormDialog';
 import { Notice } from '../components/Notice';
 import { formatCredits, formatDate, formatQuota, formatRateLimit } from '../format';
 import { policyFields, policyRequest, policyValues } from '../forms/policyForm';
+import { BASE, followLink } from '../router';
 import { useCan } from '../session';
 import type { QuotaPolicy, QuotaPolicyList } from '../types';
 
@@ -120,11 +121,17 @@ export function PoliciesPage() {
           {deleteError && deleteError.keys.length > 0 && (
             <>
               <p>Keys using it:</p>
-              <ul>{deleteError.keys.map((k) => <li key={k}>{k}</li>)}</ul>
+              <ul>{deleteError.keys.map((k) => <li key={k}><KeyReference text={k} /></li>)}</ul>
             </>
           )}
         </ConfirmDialog>
       )}
     </section>
   );
+}
+
+/** `key_… (name)` from POLICY_IN_USE, linked to the key's page. */
+function KeyReference({ text }: { text: string }) {
+  const id = /^(key_[A-Za-z0-9]+)/.exec(text)?.[1];
+  return id ? <a href={`${BASE}/keys/${id}`} onClick={followLink}>{text}</a> : <>{text}</>;
 }

@@ -82,10 +82,10 @@ describe('the console at /console/', () => {
   it('lists no directory and serves nothing outside the build', async () => {
     const listing = await get('/console/assets');
     expect(listing.payload, 'a directory is a client route, not a listing').to.equal(INDEX);
-    for (const path of ['/console/../secret.txt', '/console/%2e%2e/secret.txt', '/console/assets/%2e%2e%2f%2e%2e%2fsecret.txt', '/console/..%2f..%2fsecret.txt']) {
+    for (const path of ['/console/../secret.txt', '/console/%2e%2e/secret.txt', '/console/assets/%2e%2e%2f%2e%2e%2fsecret.txt', '/console/..%2f..%2fsecret.txt', '/console/..%2fsecret.txt']) {
       const res = await get(path);
       expect(res.payload, path).not.to.include('outside the build');
-      expect([200, 400, 403, 404], path).to.include(res.statusCode);
+      expect(res.statusCode, path).to.equal(404);
     }
   });
 
