@@ -14,7 +14,7 @@ function changeText(event: AuditEvent): string {
   const after = event.after ?? {};
   const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])]
     .filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]) && !['updatedAt', 'version'].includes(f));
-  return fields.length && event.before ? fields.join(', ') : '';
+  return event.before && event.after ? fields.join(', ') : '';
 }
 
 export function AuditTrail({ keyId, title = 'Audit trail' }: { keyId?: string; title?: string }) {

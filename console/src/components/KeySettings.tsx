@@ -1,9 +1,11 @@
-import { formatActor, formatCredits, formatDate, formatNumber, formatQuota, formatRateLimit, formatRelative } from '../format';
+import { formatCredits, formatDate, formatNumber, formatQuota, formatRateLimit, formatRelative } from '../format';
+import { useActorName } from '../actors';
 import type { KeyDetails } from '../types';
 import { QuotaBar } from './QuotaBar';
 
 /** A key's settings as a description list, and its quota use per window. */
 export function KeySettings({ keyItem, policyName }: { keyItem: KeyDetails; policyName: string | null }) {
+  const actorName = useActorName();
   const rows: [string, string][] = [
     ['ID', keyItem.id],
     ['Key', keyItem.start],
@@ -19,7 +21,7 @@ export function KeySettings({ keyItem, policyName }: { keyItem: KeyDetails; poli
     ['Credits', formatCredits(keyItem.effectiveLimits.credits)],
     ['Quota policy', policyName ?? (keyItem.quotaPolicyId ?? 'None')],
     ['Expiration', keyItem.expiresAt ? formatDate(keyItem.expiresAt) : 'Never expires'],
-    ['Created', `${formatDate(keyItem.createdAt)} by ${formatActor(keyItem.createdBy)}`],
+    ['Created', `${formatDate(keyItem.createdAt)} by ${actorName(keyItem.createdBy)}`],
     ['Last used', formatRelative(keyItem.lastUsedAt)],
     ['Last rotated', keyItem.lastRotatedAt ? formatDate(keyItem.lastRotatedAt) : 'Never'],
     ['Usage', formatNumber(keyItem.usageCount)],

@@ -1,7 +1,8 @@
 // The key table: one row per key, its name as the row header, and per-row actions for those who may write.
+import { useActorName } from '../actors';
 import type { Key, KeyDetails } from '../types';
 import { BASE, followLink } from '../router';
-import { formatActor, formatCredits, formatDate, formatNumber, formatRelative } from '../format';
+import { formatCredits, formatDate, formatNumber, formatRelative } from '../format';
 import type { KeyAction } from './KeyActionDialog';
 import { KeyRowActions } from './KeyRowActions';
 import { QuotaBar } from './QuotaBar';
@@ -16,6 +17,7 @@ interface Props {
 }
 
 export function KeyTable({ keys, details, selected, canWrite, onSelect, onAction }: Props) {
+  const actorName = useActorName();
   const allSelected = keys.length > 0 && keys.every((k) => selected.has(k.id));
   return (
     <div class="table-scroll" tabIndex={0} role="region" aria-label="API keys table">
@@ -64,7 +66,7 @@ export function KeyTable({ keys, details, selected, canWrite, onSelect, onAction
               <td>{formatCredits(key.credits)}</td>
               <td>{key.ipAllowlist.length ? key.ipAllowlist.join(', ') : 'Unlimited'}</td>
               <td>{key.expiresAt ? formatDate(key.expiresAt) : 'Never expires'}</td>
-              <td>{formatDate(key.createdAt)}<br /><span class="muted">by {formatActor(key.createdBy)}</span></td>
+              <td>{formatDate(key.createdAt)}<br /><span class="muted">by {actorName(key.createdBy)}</span></td>
               <td>{formatRelative(key.lastUsedAt)}</td>
               <td>{formatNumber(key.usageCount)}</td>
               {canWrite && <td><KeyRowActions keyItem={key} onAction={(action) => onAction(key, action)} /></td>}

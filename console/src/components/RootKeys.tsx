@@ -1,7 +1,8 @@
 // Root keys of the workspace: create with scopes (secret shown once), revoke, last used.
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorMessage } from '../api';
-import { formatActor, formatDate, formatRelative } from '../format';
+import { formatDate, formatRelative } from '../format';
+import { useActorName } from '../actors';
 import type { FieldSpec, Values } from '../forms/fields';
 import { list } from '../forms/fields';
 import type { RootKey } from '../types';
@@ -11,6 +12,7 @@ import { FormDialog } from './FormDialog';
 import { SecretDialog } from './SecretDialog';
 
 export function RootKeys({ scopes }: { scopes: string[] }) {
+  const actorName = useActorName();
   const [keys, setKeys] = useState<RootKey[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
@@ -67,7 +69,7 @@ export function RootKeys({ scopes }: { scopes: string[] }) {
                   <td><code>{k.start}</code></td>
                   <td>{k.scopes.join(', ')}</td>
                   <td><span class={`badge badge-${k.status}`}>{k.status}</span></td>
-                  <td>{formatDate(k.createdAt)}<br /><span class="muted">by {formatActor(k.createdBy)}</span></td>
+                  <td>{formatDate(k.createdAt)}<br /><span class="muted">by {actorName(k.createdBy)}</span></td>
                   <td>{formatRelative(k.lastUsedAt)}</td>
                   <td>{k.status === 'active' && <button type="button" class="button button-small button-danger-outline" onClick={() => { setRevokeError(null); setRevoking(k); }}>Revoke</button>}</td>
                 </tr>
