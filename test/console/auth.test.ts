@@ -103,11 +103,11 @@ describe('console in a browser: setup, sign-in and sessions', function () {
     const p = await page();
     await signIn(p, operator);
     await p.getByRole('link', { name: 'Quota policies' }).click();
-    await p.waitForURL(/\/console\/policies/);
+    await p.getByText('No quota policies yet.').waitFor();
     service.clock.advance(31 * 60_000);
     await p.getByRole('link', { name: 'Keys', exact: true }).click();
     await p.waitForURL(/\/console\/login/);
-    await p.getByRole('button', { name: 'Sign in' }).waitFor();
+    await p.getByText('Your session has ended. Sign in again to continue.').waitFor();
     expect((await fetchInPage(p, 'GET', '/v1/auth/session')).status).to.equal(401);
     await p.context().close();
   });

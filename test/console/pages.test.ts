@@ -17,7 +17,7 @@ describe('console in a browser: every page', function () {
 
   before(async () => {
     service = await ConsoleService.start();
-    owner = await service.addOperator('owner', 'Ada Lovelace');
+    owner = await service.addOperator('owner', 'Ada Lovelace', 'ada@example.com');
     const sdk = service.sdk();
     const policy = await sdk.quotaPolicies.create({ name: 'standard', quota: { daily: 10_000, monthly: 200_000 }, rateLimit: { limit: 60, windowSeconds: 60 } });
     await sdk.quotaPolicies.create({ name: 'free tier', quota: { daily: 100 }, rateLimit: { limit: 10, windowSeconds: 60 } });

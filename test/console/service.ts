@@ -45,8 +45,10 @@ export class ConsoleService {
   }
 
   /** A new operator of acme with this role, added through the API as an owner would. */
-  async addOperator(role: Role, name = `${role} ${++this.operators}`): Promise<Operator> {
-    const email = `${role}.${this.operators}.${Math.random().toString(36).slice(2, 8)}@example.com`;
+  async addOperator(role: Role, name?: string, email?: string): Promise<Operator> {
+    const n = ++this.operators;
+    name ??= `${role} ${n}`;
+    email ??= `${role}.${n}.${Math.random().toString(36).slice(2, 8)}@example.com`;
     const res = await fetch(`${this.baseUrl}/v1/operators`, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.harness.tenants.acme.rootKey}`, 'content-type': 'application/json' },

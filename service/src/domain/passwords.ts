@@ -17,24 +17,30 @@ export function checkPassword(password: string, field = 'password'): void {
   }
 }
 
+/**
+ * A well-formed bcrypt hash of no one's password (salt and digest from bcrypt's own documentation), with
+ * the cost filled in: comparing against it costs as much as against a real hash of that cost.
+ */
+const DUMMY_HASH_BODY = 'N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy';
+
 /** bcrypt at a fixed cost, with a dummy hash of that cost to spend the same work on an unknown account. */
 export class PasswordHasher {
-  private dummy: Promise<string> | undefined;
+  private readonly dummy: string;
 
   constructor(readonly cost: number) {
     if (!(Number.isInteger(cost) && cost >= MIN_BCRYPT_COST && cost <= MAX_BCRYPT_COST)) {
       throw new Error(`bcrypt cost must be a whole number from ${MIN_BCRYPT_COST} to ${MAX_BCRYPT_COST}, got ${cost}`);
     }
+    this.dummy = `$2b$${String(cost).padStart(2, '0')}$${DUMMY_HASH_BODY}`;
   }
 
   hash(password: string): Promise<string> {
     return bcrypt.hash(password, this.cost);
   }
 
-  /** Compares against `hash`, or against a dummy hash when there is none, so both take the same time. */
+  /** Compares against `hash`, or against the dummy hash when there is none, so both take the same time. */
   async verify(password: string, hash: string | null): Promise<boolean> {
-    const against = hash ?? (await (this.dummy ??= bcrypt.hash('not a password of anyone', this.cost)));
-    const matches = await bcrypt.compare(password, against);
+    const matches = await bcrypt.compare(password, hash ?? this.dummy);
     return hash !== null && matches;
   }
 }

@@ -270,7 +270,7 @@ describe('service endpoints', () => {
     const doc = json(await h.inject('GET', '/openapi.json', { as: null }));
     expect(doc.openapi).to.match(/^3\./);
     const create = doc.paths['/v1/keys'].post;
-    expect(create.security).to.deep.equal([{ rootKey: ['keys:write'] }]);
+    expect(create.security).to.deep.equal([{ rootKey: ['keys:write'] }, { session: [] }]);
     const body = create.requestBody.content['application/json'].schema;
     const schema = body.$ref ? doc.components.schemas[body.$ref.split('/').pop()] : body;
     expect(schema.required).to.include('name');

@@ -4,6 +4,7 @@ import { Harness, json } from '../helpers/harness';
 interface Operation {
   operationId: string;
   responses: Record<string, unknown>;
+  security?: Array<Record<string, string[]>>;
 }
 
 /**
@@ -16,6 +17,8 @@ describe('the statuses in GET /openapi.json', () => {
   let h: Harness;
   let base: string;
   let operations: Array<{ method: string; path: string; op: Operation }>;
+  /** An operator's session, for the calls that take only a session cookie. */
+  let session: { cookie: string; 'x-csrf-token': string };
   const bearer = () => `Bearer ${h.tenants.acme.rootKey}`;
   const concrete = (path: string, id = 'unknown_0') => path.replace(/\{\w+\}/g, id);
 
@@ -24,6 +27,10 @@ describe('the statuses in GET /openapi.json', () => {
     await h.server.start();
     base = `http://127.0.0.1:${h.server.info.port}`;
     const doc = json(await h.inject('GET', '/openapi.json', { as: null })) as { paths: Record<string, Record<string, Operation>> };
+    const acme = { workspaceId: h.tenants.acme.workspaceId, actor: { type: 'system' as const, id: 'test' } };
+    await h.app.services.operators.add(acme, { email: 'statuses@acme.test', role: 'owner', password: 'statuses password' });
+    const login = await h.inject('POST', '/v1/auth/login', { as: null, payload: { email: 'statuses@acme.test', password: 'statuses password' } });
+    session = { cookie: String(login.headers['set-cookie']).split(';')[0]!, 'x-csrf-token': json(login).csrfToken };
     operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method, path, op })));
   });
   after(() => h.stop());
@@ -40,7 +47,8 @@ describe('the statuses in GET /openapi.json', () => {
       for (const { method, path, op } of operations) {
         if (op.operationId === 'getReadiness' || op.operationId === 'getHealth') continue;
         const listed = status in op.responses && (status !== '400' || !['get', 'head'].includes(method));
-        const headers = { authorization: bearer(), 'content-type': contentType };
+        const sessionOnly = op.security?.every((scheme) => 'session' in scheme) === true;
+        const headers = { ...(sessionOnly ? session : { authorization: bearer() }), 'content-type': contentType };
         const injected = await h.server.inject({ method, url: concrete(path), headers, payload: body });
         const answers = [{ via: 'inject', status: injected.statusCode, text: injected.payload }];
         if (method !== 'get') {
