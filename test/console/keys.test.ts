@@ -209,8 +209,12 @@ describe('console in a browser: the keys page', function () {
     await p.context().close();
   });
 
-  it('the whole create flow works by keyboard alone, and no secret lands in storage or the URL', async () => {
+  it('the whole create flow works by keyboard alone, and no secret lands in storage, a URL or a log', async () => {
     const p = await signedIn();
+    const consoleLines: string[] = [];
+    p.on('console', (message) => consoleLines.push(message.text()));
+    const urls: string[] = [];
+    p.on('request', (request) => urls.push(request.url()));
     const name = `keyboard ${Math.random().toString(36).slice(2, 8)}`;
     const create = p.getByRole('button', { name: 'Create API Key' }).first();
     await p.keyboard.press('Tab');
@@ -233,6 +237,9 @@ describe('console in a browser: the keys page', function () {
     const stored = await p.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + location.href + document.cookie);
     expect(stored).not.to.contain(secret);
     expect(stored).not.to.contain(secret.slice(-12));
+    expect(urls.filter((u) => u.includes(secret.slice(-12))), 'requests carrying the secret in their URL').to.deep.equal([]);
+    expect(consoleLines.filter((l) => l.includes(secret.slice(-12))), 'browser console lines').to.deep.equal([]);
+    expect(service.harness.logLines.filter((l) => l.includes(secret.slice(-12))), 'service log lines').to.deep.equal([]);
     await p.context().close();
   });
 });
