@@ -1,6 +1,6 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import type { Session } from './types';
+import type { RootScope, Session } from './types';
 
 export interface SessionState {
   session: Session;
@@ -16,6 +16,6 @@ export function useSession(): SessionState {
 }
 
 /** Whether the signed-in operator's role grants a scope; write buttons show only when it does. */
-export function useCan(scope: string): boolean {
+export function useCan(scope: RootScope): boolean {
   return useSession().session.scopes.includes(scope);
 }

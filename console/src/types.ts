@@ -28,44 +28,14 @@ export const VERIFY_CODES: VerifyCode[] = [
   'IP_BLOCKED', 'EXPIRED', 'DISABLED', 'REVOKED', 'INVALID',
 ];
 
-export type Role = 'owner' | 'admin' | 'developer' | 'viewer';
+export type Session = Schemas['Session'];
+export type Operator = Schemas['Operator'];
+export type RootKey = Schemas['RootKey'];
+export type CreatedRootKey = Schemas['CreatedRootKey'];
+export type SetupTokenStatus = Schemas['SetupTokenStatus'];
+export type Usage = Schemas['KeyUsage'];
+export type Role = Operator['role'];
+export type RootScope = RootKey['scopes'][number];
+
 export const ROLES: Role[] = ['owner', 'admin', 'developer', 'viewer'];
-
-// The operator and root-key shapes of the console contract (added to the OpenAPI document with the routes).
-export interface Session {
-  operator: { id: string; email: string; name: string };
-  workspace: { id: string; slug: string };
-  role: Role;
-  scopes: string[];
-  workspaces: { slug: string; role: Role }[];
-  csrfToken: string;
-  expiresAt: string;
-}
-
-export interface Operator {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-  lastLoginAt: string | null;
-}
-
-export const ROOT_SCOPES = ['keys:read', 'keys:write', 'keys:verify', 'policies:write', 'workspaces:admin', 'operators:admin'] as const;
-
-export interface RootKey {
-  id: string;
-  name: string;
-  scopes: string[];
-  start: string;
-  status: 'active' | 'revoked';
-  createdAt: string;
-  createdBy: string;
-  lastUsedAt: string | null;
-}
-
-export interface Usage {
-  window: '24h' | '7d' | '30d';
-  granularity: 'hour' | 'day';
-  buckets: { start: string; counts: Partial<Record<VerifyCode, number>> }[];
-}
+export const ROOT_SCOPES: RootScope[] = ['keys:read', 'keys:write', 'keys:verify', 'policies:write', 'workspaces:admin', 'operators:admin'];

@@ -69,7 +69,7 @@ export function CreateKeyDialog({ onCreated, onCancel }: Props) {
   return (
     <Dialog title="Create API Key" onCancel={onCancel} wide>
       <form onSubmit={submit} noValidate class="key-form">
-        <div class="form-grid">
+        <div>
           <FormFields idPrefix="create" fields={fields} values={values} errors={errors} onChange={(v, e) => { setValues(v); setErrors(e); }} disabled={busy} />
         </div>
         {failure && <p class="error" role="alert">{failure}</p>}

@@ -53,7 +53,7 @@ export function FormDialog({ title, idPrefix, fields, initial, submitLabel, onSu
   return (
     <Dialog title={title} onCancel={onCancel} wide={wide}>
       <form onSubmit={submit} noValidate>
-        <div class={wide ? 'form-grid' : undefined}>
+        <div class={wide && !fields.some((f) => f.section) ? 'form-grid' : undefined}>
           <FormFields idPrefix={idPrefix} fields={fields} values={values} errors={errors} onChange={(v, e) => { setValues(v); setErrors(e); }} disabled={busy} />
         </div>
         {failure && <p class="error" role="alert">{failure}</p>}

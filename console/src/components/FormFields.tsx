@@ -22,10 +22,19 @@ export function FormFields({ idPrefix, fields, values, errors, onChange, disable
     }
     onChange(next, nextErrors);
   };
+  const render = (list: FieldSpec[]) => list.filter((f) => isVisible(f, values)).map((field) => (
+    <FormField key={field.name} id={`${idPrefix}-${field.name}`} field={field} value={values[field.name] ?? ''} error={errors[field.name]} onInput={(v) => set(field, v)} disabled={disabled} />
+  ));
+  const sections = [...new Set(fields.map((f) => f.section).filter((s): s is string => Boolean(s)))];
+  if (!sections.length) return <>{render(fields)}</>;
   return (
     <>
-      {fields.filter((f) => isVisible(f, values)).map((field) => (
-        <FormField key={field.name} id={`${idPrefix}-${field.name}`} field={field} value={values[field.name] ?? ''} error={errors[field.name]} onInput={(v) => set(field, v)} disabled={disabled} />
+      {render(fields.filter((f) => !f.section))}
+      {sections.map((section) => (
+        <fieldset key={section} class="form-section">
+          <legend>{section}</legend>
+          <div class="form-grid">{render(fields.filter((f) => f.section === section))}</div>
+        </fieldset>
       ))}
     </>
   );

@@ -61,7 +61,7 @@ export function KeyEditPanel({ keyItem, onSaved, onCancel }: Props) {
   return (
     <form class="card key-form" onSubmit={submit} noValidate aria-labelledby="edit-title">
       <h2 id="edit-title">Edit settings</h2>
-      <div class="form-grid">
+      <div>
         <FormFields idPrefix="edit" fields={fields} values={values} errors={errors} onChange={(v, e) => { setValues(v); setErrors(e); }} disabled={busy} />
       </div>
       {failure && <p class="error" role="alert">{failure}</p>}

@@ -5,7 +5,7 @@ import { formatDate, formatRelative } from '../format';
 import { useActorName } from '../actors';
 import type { FieldSpec, Values } from '../forms/fields';
 import { list } from '../forms/fields';
-import type { RootKey } from '../types';
+import type { CreatedRootKey, RootKey } from '../types';
 import { ROOT_SCOPES } from '../types';
 import { ConfirmDialog } from './ConfirmDialog';
 import { FormDialog } from './FormDialog';
@@ -35,7 +35,7 @@ export function RootKeys({ scopes }: { scopes: string[] }) {
     },
   ];
   const create = async (values: Values) => {
-    const answer = await api.post<{ rootKey: RootKey; secret: string }>('/root-keys', { name: (values.name ?? '').trim(), scopes: list(values.scopes) });
+    const answer = await api.post<CreatedRootKey>('/root-keys', { name: (values.name ?? '').trim(), scopes: list(values.scopes) });
     setCreating(false);
     setSecret({ name: answer.rootKey.name, secret: answer.secret });
     void load();
@@ -69,7 +69,7 @@ export function RootKeys({ scopes }: { scopes: string[] }) {
                   <td><code>{k.start}</code></td>
                   <td>{k.scopes.join(', ')}</td>
                   <td><span class={`badge badge-${k.status}`}>{k.status}</span></td>
-                  <td>{formatDate(k.createdAt)}<br /><span class="muted">by {actorName(k.createdBy)}</span></td>
+                  <td>{formatDate(k.createdAt)}{k.createdBy && <><br /><span class="muted">by {actorName(k.createdBy)}</span></>}</td>
                   <td>{formatRelative(k.lastUsedAt)}</td>
                   <td>{k.status === 'active' && <button type="button" class="button button-small button-danger-outline" onClick={() => { setRevokeError(null); setRevoking(k); }}>Revoke</button>}</td>
                 </tr>

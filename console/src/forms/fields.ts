@@ -23,6 +23,8 @@ export interface FieldSpec {
   autocomplete?: string;
   validate?: (value: string, values: Values) => string | null;
   visible?: (values: Values) => boolean;
+  /** Fields of one section are shown together under its name. */
+  section?: string;
 }
 
 export function isVisible(field: FieldSpec, values: Values): boolean {

@@ -37,39 +37,39 @@ function checkFutureDate(value: string): string | null {
 
 export function keyFields(options: { create: boolean; policies: QuotaPolicy[]; keepExpiration?: boolean }): FieldSpec[] {
   const fields: FieldSpec[] = [
-    { name: 'name', label: 'Name', required: true, max: 255, hint: 'Unique in the workspace, e.g. "Webshop integration".', validate: (v) => (v.length > 255 ? 'Name must be at most 255 characters' : null) },
+    { name: 'name', section: 'Key', label: 'Name', required: true, max: 255, hint: 'Unique in the workspace, e.g. "Webshop integration".', validate: (v) => (v.length > 255 ? 'Name must be at most 255 characters' : null) },
   ];
   if (options.create) {
     fields.push({
-      name: 'environment', label: 'Environment', kind: 'select',
+      name: 'environment', section: 'Key', label: 'Environment', kind: 'select',
       options: [{ value: 'production', label: 'Production' }, { value: 'preview', label: 'Preview' }, { value: 'development', label: 'Development' }],
       hint: 'Part of the secret\'s text (live, prev, dev); it cannot change later.',
     });
   }
   fields.push(
-    { name: 'scopes', label: 'Permissions', path: 'scopes', placeholder: 'push:send, push:read', hint: 'Comma-separated, e.g. push:send. Verification can require them.' },
-    { name: 'group', label: 'Group', placeholder: 'default', hint: 'For usage roll-ups; empty = default.' },
-    { name: 'tags', label: 'Tags', placeholder: 'customer, internal', hint: 'Comma-separated labels; no effect on behaviour.' },
-    { name: 'rateLimitLimit', label: 'Rate limit', kind: 'number', min: 1, path: 'rateLimit', placeholder: '60', hint: 'Requests per window. Empty: the policy\'s, otherwise 60 per minute.' },
-    { name: 'rateLimitWindow', label: 'Rate limit window', kind: 'select', path: 'rateLimit.windowSeconds', options: WINDOWS },
-    { name: 'quotaTotal', label: 'Total quota', kind: 'number', path: 'quota.total', hint: 'All-time requests. Empty = unlimited.' },
-    { name: 'quotaDaily', label: 'Daily quota', kind: 'number', path: 'quota.daily', hint: 'Per rolling 24 hours.' },
-    { name: 'quotaWeekly', label: 'Weekly quota', kind: 'number', path: 'quota.weekly', hint: 'Per rolling 7 days.' },
-    { name: 'quotaMonthly', label: 'Monthly quota', kind: 'number', path: 'quota.monthly', hint: 'Per rolling 30 days.' },
-    { name: 'creditsMode', label: 'Credits', kind: 'select', path: 'credits', options: [{ value: 'unlimited', label: 'Unlimited' }, { value: 'limited', label: 'Limited' }] },
-    { name: 'creditsRemaining', label: 'Credits remaining', kind: 'number', required: true, path: 'credits.remaining', visible: limited },
-    { name: 'refillAmount', label: 'Refill amount', kind: 'number', path: 'credits.refill.amount', visible: limited, validate: (v, all) => (v && !all.refillInterval ? 'Choose how often to refill' : null) },
-    { name: 'refillInterval', label: 'Refill interval', kind: 'select', path: 'credits.refill.intervalSeconds', options: REFILL, visible: limited },
-    { name: 'resources', label: 'Allowed resources', kind: 'lines', placeholder: 'models/gpt-*', hint: 'One pattern per line; * matches anything. Empty = all resources.' },
-    { name: 'ipAllowlist', label: 'IP allow-list', kind: 'lines', live: true, placeholder: '203.0.113.7\n10.0.0.0/8', hint: 'One IPv4/IPv6 address or CIDR block per line. Empty = any IP.', validate: checkIpLines },
-    { name: 'expiration', label: 'Expiration', kind: 'select', path: 'expiresAt', options: options.keepExpiration ? [{ value: 'keep', label: 'Keep the current expiration' }, ...EXPIRATION] : EXPIRATION },
-    { name: 'expiresAt', label: 'Expires at', kind: 'datetime-local', required: true, visible: (v) => v.expiration === 'date', validate: checkFutureDate },
+    { name: 'scopes', section: 'Key', label: 'Permissions', path: 'scopes', placeholder: 'push:send, push:read', hint: 'Comma-separated, e.g. push:send. Verification can require them.' },
+    { name: 'group', section: 'Key', label: 'Group', placeholder: 'default', hint: 'For usage roll-ups; empty = default.' },
+    { name: 'tags', section: 'Key', label: 'Tags', placeholder: 'customer, internal', hint: 'Comma-separated labels; no effect on behaviour.' },
+    { name: 'rateLimitLimit', section: 'Limits', label: 'Rate limit', kind: 'number', min: 1, path: 'rateLimit', placeholder: '60', hint: 'Requests per window. Empty: the policy\'s, otherwise 60 per minute.' },
+    { name: 'rateLimitWindow', section: 'Limits', label: 'Rate limit window', kind: 'select', path: 'rateLimit.windowSeconds', options: WINDOWS },
+    { name: 'quotaTotal', section: 'Limits', label: 'Total quota', kind: 'number', path: 'quota.total', hint: 'All-time requests. Empty = unlimited.' },
+    { name: 'quotaDaily', section: 'Limits', label: 'Daily quota', kind: 'number', path: 'quota.daily', hint: 'Per rolling 24 hours.' },
+    { name: 'quotaWeekly', section: 'Limits', label: 'Weekly quota', kind: 'number', path: 'quota.weekly', hint: 'Per rolling 7 days.' },
+    { name: 'quotaMonthly', section: 'Limits', label: 'Monthly quota', kind: 'number', path: 'quota.monthly', hint: 'Per rolling 30 days.' },
+    { name: 'creditsMode', section: 'Limits', label: 'Credits', kind: 'select', path: 'credits', options: [{ value: 'unlimited', label: 'Unlimited' }, { value: 'limited', label: 'Limited' }] },
+    { name: 'creditsRemaining', section: 'Limits', label: 'Credits remaining', kind: 'number', required: true, path: 'credits.remaining', visible: limited },
+    { name: 'refillAmount', section: 'Limits', label: 'Refill amount', kind: 'number', path: 'credits.refill.amount', visible: limited, validate: (v, all) => (v && !all.refillInterval ? 'Choose how often to refill' : null) },
+    { name: 'refillInterval', section: 'Limits', label: 'Refill interval', kind: 'select', path: 'credits.refill.intervalSeconds', options: REFILL, visible: limited },
+    { name: 'resources', section: 'Restrictions', label: 'Allowed resources', kind: 'lines', placeholder: 'models/gpt-*', hint: 'One pattern per line; * matches anything. Empty = all resources.' },
+    { name: 'ipAllowlist', section: 'Restrictions', label: 'IP allow-list', kind: 'lines', live: true, placeholder: '203.0.113.7\n10.0.0.0/8', hint: 'One IPv4/IPv6 address or CIDR block per line. Empty = any IP.', validate: checkIpLines },
+    { name: 'expiration', section: 'Restrictions', label: 'Expiration', kind: 'select', path: 'expiresAt', options: options.keepExpiration ? [{ value: 'keep', label: 'Keep the current expiration' }, ...EXPIRATION] : EXPIRATION },
+    { name: 'expiresAt', section: 'Restrictions', label: 'Expires at', kind: 'datetime-local', required: true, visible: (v) => v.expiration === 'date', validate: checkFutureDate },
     {
-      name: 'quotaPolicyId', label: 'Quota policy', kind: 'select',
+      name: 'quotaPolicyId', section: 'Limits', label: 'Quota policy', kind: 'select',
       options: [{ value: '', label: 'None' }, ...options.policies.map((p) => ({ value: p.id, label: p.name }))],
       hint: 'A reusable bundle of limits; the key\'s own fields above override it.',
     },
-    { name: 'metadata', label: 'Metadata', kind: 'textarea', placeholder: '{"plan": "pro"}', hint: 'A JSON object of at most 4 KiB, returned by verification.', validate: checkJsonObject },
+    { name: 'metadata', section: 'Metadata', label: 'Metadata', kind: 'textarea', placeholder: '{"plan": "pro"}', hint: 'A JSON object of at most 4 KiB, returned by verification.', validate: checkJsonObject },
   );
   return fields;
 }

@@ -9,7 +9,7 @@ const LIMIT_FIELDS = ['rateLimitLimit', 'rateLimitWindow', 'quotaTotal', 'quotaD
 export function policyFields(): FieldSpec[] {
   const limits = keyFields({ create: false, policies: [] }).filter((f) => LIMIT_FIELDS.includes(f.name));
   return [
-    { name: 'name', label: 'Name', required: true, hint: 'Unique in the workspace, e.g. "standard".', validate: (v) => (v.length > 255 ? 'Name must be at most 255 characters' : null) },
+    { name: 'name', label: 'Name', required: true, section: 'Policy', hint: 'Unique in the workspace, e.g. "standard".', validate: (v) => (v.length > 255 ? 'Name must be at most 255 characters' : null) },
     ...limits.map((f) => (f.name === 'rateLimitLimit' ? { ...f, hint: 'Requests per window. Empty: keys use their own or 60 per minute.' } : f)),
   ];
 }

@@ -5,7 +5,7 @@ import { FormFields } from '../components/FormFields';
 import type { Errors, FieldSpec, Values } from '../forms/fields';
 import { checkAll, placeServerErrors } from '../forms/fields';
 import { navigate } from '../router';
-import type { Session } from '../types';
+import type { Session, SetupTokenStatus } from '../types';
 
 const FIELDS: FieldSpec[] = [
   { name: 'email', label: 'Email', kind: 'email', required: true, autocomplete: 'username' },
@@ -33,8 +33,8 @@ export function SetupPage({ token: linkToken, onSignedIn }: { token: string; onS
 
   useEffect(() => {
     if (!token) return;
-    api.get<{ valid: boolean; workspace: { slug?: string; name?: string } | string }>('/auth/setup', { query: { token }, expectUnauthorized: true })
-      .then((answer) => setWorkspace(typeof answer.workspace === 'string' ? answer.workspace : answer.workspace.name ?? answer.workspace.slug ?? ''))
+    api.get<SetupTokenStatus>('/auth/setup', { query: { token }, expectUnauthorized: true })
+      .then((answer) => setWorkspace(answer.workspace.slug))
       .catch((err: unknown) => setInvalid(err instanceof ApiError && err.status === 404
         ? 'This setup link is not valid: it was used already or has expired (links last 24 hours). Ask the service\'s operator for a new one, or create an operator with the keysmith CLI.'
         : errorMessage(err)));
