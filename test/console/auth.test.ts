@@ -41,7 +41,7 @@ describe('console in a browser: setup, sign-in and sessions', function () {
 
     const again = await page();
     await again.goto(link);
-    await again.getByText(/expired|invalid|already used|no longer/i).first().waitFor();
+    await again.getByRole('alert').filter({ hasText: 'This setup link is not valid: it was used already or has expired' }).waitFor();
     await again.context().close();
     await p.context().close();
   });
@@ -54,12 +54,14 @@ describe('console in a browser: setup, sign-in and sessions', function () {
     await p.getByLabel('Email').fill(operator.email);
     await p.getByLabel('Password').fill('not the password at all');
     await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.waitForFunction((el) => (el as HTMLInputElement).value === '', await p.getByLabel('Password').elementHandle());
     const wrongPassword = await p.getByRole('alert').filter({ hasText: /incorrect/i }).innerText();
 
     await p.getByLabel('Email').fill('nobody@example.com');
     await p.getByLabel('Password').fill(PASSWORD);
     await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('alert').filter({ hasText: /incorrect/i }).waitFor();
+    // The form empties the password when the answer is a refusal: only then is the message the new one.
+    await p.waitForFunction((el) => (el as HTMLInputElement).value === '', await p.getByLabel('Password').elementHandle());
     const unknownEmail = await p.getByRole('alert').filter({ hasText: /incorrect/i }).innerText();
 
     expect(wrongPassword).to.match(/email or password is incorrect/i);

@@ -119,6 +119,30 @@ describe('console in a browser: the keys page', function () {
     await p.context().close();
   });
 
+  it('shows the service\'s refusals at the fields they name: a taken name, a malformed permission', async () => {
+    const taken = await service.sdk().keys.create({ name: `taken ${Math.random().toString(36).slice(2, 8)}` });
+    const p = await signedIn();
+    await p.getByRole('button', { name: 'Create API Key' }).click();
+    const dialog = p.getByRole('dialog', { name: 'Create API Key' });
+    /** The message tied to a field (its aria-describedby), once the field is marked invalid. */
+    const problemAt = async (label: string): Promise<string> => {
+      const field = dialog.getByLabel(label, { exact: true });
+      await field.and(p.locator('[aria-invalid="true"]')).waitFor();
+      return field.evaluate((el) => (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' '));
+    };
+    await dialog.getByLabel('Name').fill(taken.key.name);
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    expect(await problemAt('Name')).to.contain(`a key named "${taken.key.name}" already exists`);
+    expect(await dialog.getByLabel('Name').evaluate((el) => el === document.activeElement), 'focus moves to the field to fix').to.be.true;
+
+    await dialog.getByLabel('Name').fill(`${taken.key.name} 2`);
+    await dialog.getByLabel('Permissions').fill('push send!');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    expect(await problemAt('Permissions')).to.match(/scopes/i);
+    expect((await service.sdk().keys.list({ q: `${taken.key.name} 2` })).items).to.have.length(0);
+    await p.context().close();
+  });
+
   it('searches by name and filters by status, environment, tag and group, keeping the filters in the URL', async () => {
     const sdk = service.sdk();
     const tag = `t${Math.random().toString(36).slice(2, 8)}`;
@@ -209,8 +233,12 @@ describe('console in a browser: the keys page', function () {
     await p.context().close();
   });
 
-  it('the whole create flow works by keyboard alone, and no secret lands in storage or the URL', async () => {
+  it('the whole create flow works by keyboard alone, and no secret lands in storage, a URL or a log', async () => {
     const p = await signedIn();
+    const consoleLines: string[] = [];
+    p.on('console', (message) => consoleLines.push(message.text()));
+    const urls: string[] = [];
+    p.on('request', (request) => urls.push(request.url()));
     const name = `keyboard ${Math.random().toString(36).slice(2, 8)}`;
     const create = p.getByRole('button', { name: 'Create API Key' }).first();
     await p.keyboard.press('Tab');
@@ -233,6 +261,9 @@ describe('console in a browser: the keys page', function () {
     const stored = await p.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + location.href + document.cookie);
     expect(stored).not.to.contain(secret);
     expect(stored).not.to.contain(secret.slice(-12));
+    expect(urls.filter((u) => u.includes(secret.slice(-12))), 'requests carrying the secret in their URL').to.deep.equal([]);
+    expect(consoleLines.filter((l) => l.includes(secret.slice(-12))), 'browser console lines').to.deep.equal([]);
+    expect(service.harness.logLines.filter((l) => l.includes(secret.slice(-12))), 'service log lines').to.deep.equal([]);
     await p.context().close();
   });
 });
