@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../domain/errors';
-import { newId } from '../domain/ids';
 import { canonicalJson } from '../domain/canonical';
+import { newId } from '../domain/ids';
 import { keyStatus, toApiKey } from '../domain/keys';
 import {
   MAX_OVERLAP_SECONDS,
@@ -17,7 +16,7 @@ import {
   type Workspace,
 } from '../domain/model';
 import type { PepperRing } from '../domain/pepper';
-import { sealSecret, unsealSecret } from '../domain/sealing';
+import { sealSecret } from '../domain/sealing';
 import { generateSecret, maskSecret } from '../domain/secrets';
 import { countActiveKeys, findKey, insertKey, keyHasHistory, markKeyDeleted, updateKey } from '../repositories/apiKeys';
 import { findIdempotencyRecord, insertIdempotencyRecord, purgeIdempotencyRecords } from '../repositories/idempotency';
@@ -26,6 +25,7 @@ import { findPolicy } from '../repositories/quotaPolicies';
 import { findWorkspace } from '../repositories/workspaces';
 import type { Publish } from '../verify/ports';
 import { recordChange } from './audit';
+import { IDEMPOTENCY_WINDOW_MS, hashRequest, replayedSecret } from './idempotentReplay';
 
 /** The editable settings of a key. Absent = keep (on update) or default (on create); null = clear. */
 export type KeySettings = Pick<
@@ -55,8 +55,6 @@ export interface KeyServiceDeps {
   /** Told about every committed change, so verification caches drop the key. */
   publish?: Publish;
 }
-
-const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 
 /** The key lifecycle: create, edit, disable/enable, revoke, rotate, delete. Every change is audited in its transaction. */
 export class KeyService {
@@ -151,22 +149,16 @@ export class KeyService {
     requestHash: string,
     idempotencyKey: string,
   ): Promise<IssuedSecret & { replayed: boolean }> {
-    if (previous.requestHash !== requestHash) {
-      throw new ConflictError(
-        'IDEMPOTENCY_KEY_REUSED',
-        'this Idempotency-Key was used within the last 24 hours with a different request body; use a new key for a new request',
-      );
-    }
     const key = await findKey(tx, caller.workspaceId, previous.keyId);
-    const secret = unsealSecret(this.deps.peppers, idempotencyKey, previous.sealedSecret);
-    const rotatedSince = key?.lastRotatedAt && key.lastRotatedAt.getTime() > previous.createdAt.getTime();
-    if (!key || !secret || rotatedSince) {
-      throw new ConflictError(
-        'IDEMPOTENCY_KEY_REUSED',
-        `this Idempotency-Key created key ${previous.keyId}, whose first secret can no longer be shown (deleted or rotated since)`,
-      );
-    }
-    return { key: toApiKey(key, this.deps.clock.now()), secret, replayed: true };
+    const secret = replayedSecret(
+      this.deps.peppers,
+      previous,
+      { hash: requestHash, idempotencyKey },
+      () => key !== null && !(key.lastRotatedAt && key.lastRotatedAt.getTime() > previous.createdAt.getTime()),
+      `this Idempotency-Key created key ${previous.keyId}, whose first secret can no longer be shown (deleted or rotated since)`,
+    );
+    // replayedSecret refused a key that is gone.
+    return { key: toApiKey(key!, this.deps.clock.now()), secret, replayed: true };
   }
 
   /** Applies a partial edit. `expectedVersion` (from If-Match) must be the key's current version. */
@@ -222,7 +214,14 @@ export class KeyService {
         // Under the key's lock: a concurrent repeat waits for this one and then replays it.
         const previous = await findIdempotencyRecord(tx, caller.workspaceId, peppers.candidateHashes(idempotencyMaterial), this.idempotencyCutoff());
         if (previous) {
-          secret = this.replayedRotation(previous, current, requestHash, idempotencyKey);
+          // Still the key's newest secret: same start, and the rotation this record was written with.
+          secret = replayedSecret(
+            peppers,
+            previous,
+            { hash: requestHash, idempotencyKey },
+            (shown) => current.start === maskSecret(shown) && current.lastRotatedAt?.getTime() === previous.createdAt.getTime(),
+            `this Idempotency-Key rotated key ${id}, which has been rotated again since; that secret can no longer be shown`,
+          );
           replayed = true;
           return current;
         }
@@ -246,30 +245,6 @@ export class KeyService {
       return { ...current, start, lastRotatedAt: now };
     });
     return { key, secret, replayed };
-  }
-
-  /** The secret an earlier rotate with this Idempotency-Key issued, if it is still the key's newest. */
-  private replayedRotation(
-    previous: { requestHash: string; keyId: string; sealedSecret: string; createdAt: Date },
-    key: StoredApiKey,
-    requestHash: string,
-    idempotencyKey: string,
-  ): string {
-    if (previous.requestHash !== requestHash) {
-      throw new ConflictError(
-        'IDEMPOTENCY_KEY_REUSED',
-        'this Idempotency-Key was used within the last 24 hours with a different request; use a new key for a new request',
-      );
-    }
-    const secret = unsealSecret(this.deps.peppers, idempotencyKey, previous.sealedSecret);
-    // Still the key's newest secret: same start and the rotation this record was written with.
-    if (secret === null || key.start !== maskSecret(secret) || key.lastRotatedAt?.getTime() !== previous.createdAt.getTime()) {
-      throw new ConflictError(
-        'IDEMPOTENCY_KEY_REUSED',
-        `this Idempotency-Key rotated key ${previous.keyId}, which has been rotated again since; that secret can no longer be shown`,
-      );
-    }
-    return secret;
   }
 
   /** Only a key that was never used can be deleted; one with history must be disabled or revoked. */
@@ -405,6 +380,3 @@ function sameSettings(a: StoredApiKey, b: StoredApiKey): boolean {
 }
 
 /** A stable digest of a create body: key order does not matter, values do. */
-function hashRequest(input: CreateKeyInput | { rotate: string; overlapSeconds: number }): string {
-  return createHash('sha256').update(canonicalJson(input)).digest('hex');
-}
