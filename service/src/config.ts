@@ -5,6 +5,7 @@ import { DEFAULT_BCRYPT_COST, MAX_BCRYPT_COST, MIN_BCRYPT_COST } from './domain/
 import { SLUG_PATTERN } from './domain/secrets';
 import { DEFAULT_SESSION_SETTINGS, type SessionSettings } from './services/sessions';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/connections';
+import { parseRedisUrl } from './verify/redis/connection';
 
 /** Everything the service reads from its environment, validated once at start. */
 export interface Config {
@@ -52,7 +53,7 @@ const schema = Joi.object({
   KEYSMITH_PEPPER: Joi.string().allow(''),
   KEYSMITH_AUTO_MIGRATE: Joi.boolean().truthy('1').falsy('0').default(true),
   KEYSMITH_LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
-  KEYSMITH_REDIS_URL: Joi.string().pattern(/^rediss?:\/\/.+/).message('KEYSMITH_REDIS_URL must be a redis:// URL').allow(''),
+  KEYSMITH_REDIS_URL: Joi.string().allow('').custom(checkRedisUrl).messages({ 'redis.url': 'KEYSMITH_REDIS_URL {#reason}' }),
   KEYSMITH_REDIS_PREFIX: Joi.string().pattern(/^[A-Za-z0-9:_-]{1,32}$/).default('ks:'),
   KEYSMITH_CACHE_TTL_SECONDS: Joi.number().min(0.1).max(3600).default(30),
   KEYSMITH_CACHE_SIZE: Joi.number().integer().min(1).max(10_000_000).default(100_000),
@@ -74,6 +75,17 @@ const schema = Joi.object({
   KEYSMITH_LOGIN_MAX_FAILURES: Joi.number().integer().min(1).max(1000).default(DEFAULT_SESSION_SETTINGS.loginMaxFailures),
   KEYSMITH_LOGIN_WINDOW_MINUTES: Joi.number().integer().min(1).max(24 * 60).default(DEFAULT_SESSION_SETTINGS.loginWindowMinutes),
 }).unknown(true);
+
+/** One Redis (`redis://`, `rediss://`) or a Redis Cluster (several URLs, or `redis+cluster://h1:p1,h2:p2`). */
+function checkRedisUrl(value: string, helpers: Joi.CustomHelpers): unknown {
+  if (value === '') return value;
+  try {
+    parseRedisUrl(value);
+    return value;
+  } catch (error) {
+    return helpers.error('redis.url', { reason: (error as Error).message });
+  }
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const { value, error } = schema.validate(env, { abortEarly: false, errors: { wrap: { label: false } } });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './connection';
 import type { FailedAuthPolicy, FailureTracker } from '../ports';
 import { defineScript, type BoundScript } from './script';
 
@@ -27,7 +27,7 @@ return 1
 const KEY_GRACE_MS = 1000;
 
 export interface RedisFailureTrackerOptions {
-  client: Redis;
+  client: RedisClient;
   /** @default 'ks:' */
   prefix?: string;
 }
@@ -35,12 +35,14 @@ export interface RedisFailureTrackerOptions {
 /**
  * Failed-attempt blocking shared by every instance: the log `{prefix}fail:{ws}:{ip}` and the block
  * `{prefix}block:{ws}:{ip}`. A block is compared with the caller's `now`, not left to the key's expiry
- * alone, so an injected clock decides when it ends.
+ * alone, so an injected clock decides when it ends. On a Redis Cluster both keys carry `{ws}:{ip}` as one
+ * hash tag (`{prefix}fail:{{ws}:{ip}}`), so they share a slot and the script that touches both stays atomic.
  */
 export class RedisFailureTracker implements FailureTracker {
   private readonly prefix: string;
-  private readonly client: Redis;
+  private readonly client: RedisClient;
   private readonly recordScript: BoundScript;
+  private readonly cluster: boolean;
   /** Tells this tracker's failures apart from another instance's failures in the same millisecond. */
   private readonly memberTag = randomBytes(6).toString('base64url');
   private sequence = 0;
@@ -48,6 +50,7 @@ export class RedisFailureTracker implements FailureTracker {
   constructor(options: RedisFailureTrackerOptions) {
     this.prefix = options.prefix ?? 'ks:';
     this.client = options.client;
+    this.cluster = isCluster(options.client);
     this.recordScript = defineScript(options.client, 'keysmithRecordFailure', RECORD_FAILURE_LUA);
   }
 
@@ -75,6 +78,6 @@ export class RedisFailureTracker implements FailureTracker {
   }
 
   private key(kind: 'fail' | 'block', workspaceId: string, ip: string): string {
-    return `${this.prefix}${kind}:${workspaceId}:${ip}`;
+    return this.cluster ? `${this.prefix}${kind}:{${workspaceId}:${ip}}` : `${this.prefix}${kind}:${workspaceId}:${ip}`;
   }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection';
 import type { Logger } from '../../logger';
 
 /** After a failed call on a connection that still looks up, how long to stay local before trying again. */
@@ -16,7 +16,7 @@ export class RedisHealth {
   private stopped = false;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly logger: Logger,
   ) {
     client.on('error', this.onError);

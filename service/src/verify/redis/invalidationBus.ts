@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { LocalInvalidationBus } from '../local';
 import type { Invalidation, InvalidationBus } from '../ports';
-import { closeRedis } from './connection';
+import { closeRedis, type RedisClient } from './connection';
 
 export const INVALIDATION_CHANNEL = 'keysmith:invalidate';
 
@@ -14,12 +13,12 @@ interface InvalidationMessage {
 
 export interface RedisInvalidationBusOptions {
   /** Any connection; the bus only publishes on it and does not close it. */
-  publisher: Redis;
+  publisher: RedisClient;
   /**
    * A connection of the bus's own (a subscribed connection can do nothing else), created with
    * `autoResubscribe: false`: the bus subscribes on every `ready` itself. Closed by `close()`.
    */
-  subscriber: Redis;
+  subscriber: RedisClient;
   /** @default 'keysmith:invalidate' */
   channel?: string;
   /**
@@ -165,7 +164,7 @@ function parseMessage(raw: string): InvalidationMessage | null {
 const READY_WAIT_MS = 2000;
 
 /** Resolves when `client`'s connection attempt ends (ready, or closed by a failure) or after `ms`. */
-function firstAttempt(client: Redis, ms: number): Promise<void> {
+function firstAttempt(client: RedisClient, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);

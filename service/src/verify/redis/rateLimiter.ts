@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './connection';
 import { limitOutcome, windowStartOf } from '../local';
 import type { LimitOutcome, RateLimiter, WindowCheck } from '../ports';
 import { defineScript, type BoundScript } from './script';
@@ -37,7 +37,7 @@ return 0
 const COUNTER_GRACE_MS = 1000;
 
 export interface RedisRateLimiterOptions {
-  client: Redis;
+  client: RedisClient;
   /** Start of every key, so tests and deployments sharing one Redis stay apart. @default 'ks:' */
   prefix?: string;
 }
@@ -45,15 +45,24 @@ export interface RedisRateLimiterOptions {
 /**
  * Fixed windows shared by every instance: counter `{prefix}rl:{id}:{windowStart}`. Time is the caller's
  * `now`, never Redis's clock, so every instance and every test agrees on which window a call falls in.
- * All counters of one call are touched by one script, so they must live on one Redis (not a cluster).
+ *
+ * On one Redis, all counters of one call are read and taken by one script: all or nothing, atomically.
+ * On a Redis Cluster, a script may only touch keys of one slot, so each counter carries its id as a hash
+ * tag (`{prefix}rl:{{id}}:{windowStart}`, every window of one counter in one slot) and a call runs the
+ * script once per counter. Each counter stays exact on its own (it never admits past its limit); a call
+ * with several counters (a plan limit and the key's own) takes from each and gives back what it took when
+ * another had no room, so under contention at a plan limit a call may be refused that one atomic step
+ * would have admitted, never the reverse.
  */
 export class RedisRateLimiter implements RateLimiter {
   private readonly prefix: string;
+  private readonly cluster: boolean;
   private readonly countWindows: BoundScript;
   private readonly refundWindows: BoundScript;
 
   constructor(options: RedisRateLimiterOptions) {
     this.prefix = options.prefix ?? 'ks:';
+    this.cluster = isCluster(options.client);
     this.countWindows = defineScript(options.client, 'keysmithCountWindows', COUNT_WINDOWS_LUA);
     this.refundWindows = defineScript(options.client, 'keysmithRefundWindows', REFUND_LUA);
   }
@@ -68,21 +77,40 @@ export class RedisRateLimiter implements RateLimiter {
 
   async refund(checks: WindowCheck[], now: number): Promise<void> {
     if (checks.length === 0) return;
-    await this.refundWindows(this.keys(checks, now), []);
+    if (!this.cluster || checks.length === 1) {
+      await this.refundWindows(this.keys(checks, now), []);
+      return;
+    }
+    await Promise.all(checks.map((check) => this.refundWindows(this.keys([check], now), [])));
   }
 
   private async count(checks: WindowCheck[], now: number, take: boolean): Promise<LimitOutcome> {
     if (checks.length === 0) return limitOutcome(checks, [], now, take);
+    if (!this.cluster || checks.length === 1) return limitOutcome(checks, await this.countTogether(checks, now, take), now, take);
+    // One slot per counter: take from each on its own, then give back what was taken if one had no room.
+    const counts = (await Promise.all(checks.map((check) => this.countTogether([check], now, take)))).map((one) => one[0]!);
+    const outcome = limitOutcome(checks, counts, now, take);
+    if (take && !outcome.allowed) {
+      const taken = checks.filter((check, i) => counts[i]! < check.limit);
+      if (taken.length > 0) await Promise.all(taken.map((check) => this.refundWindows(this.keys([check], now), [])));
+    }
+    return outcome;
+  }
+
+  /** Runs the script on `checks`, which must all live in one slot on a cluster. */
+  private async countTogether(checks: WindowCheck[], now: number, take: boolean): Promise<number[]> {
     const args = [
       ...checks.map((check) => check.limit),
       ...checks.map((check) => check.windowMs + COUNTER_GRACE_MS),
       take ? '1' : '0',
     ];
-    const counts = (await this.countWindows(this.keys(checks, now), args)) as number[];
-    return limitOutcome(checks, counts, now, take);
+    return (await this.countWindows(this.keys(checks, now), args)) as number[];
   }
 
   private keys(checks: WindowCheck[], now: number): string[] {
-    return checks.map((check) => `${this.prefix}rl:${check.id}:${windowStartOf(now, check.windowMs)}`);
+    return checks.map((check) => {
+      const id = this.cluster ? `{${check.id}}` : check.id;
+      return `${this.prefix}rl:${id}:${windowStartOf(now, check.windowMs)}`;
+    });
   }
 }
