@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { describeRedisCluster } from '../helpers/redisCluster';
+import type { WindowCheck } from '../../src/verify/ports';
+import { closeRedis, connectRedis, RedisFailureTracker, RedisRateLimiter, type RedisClient } from '../../src/verify/redis';
+import { describeRedisCluster, type LocalRedisCluster } from '../helpers/redisCluster';
+import { waitFor } from '../helpers/redis';
 import {
   BURST_VERIFY_TIMEOUT_MS,
   call,
@@ -20,7 +23,49 @@ type Tally = Record<string, number>;
  * other process within a second through cluster pub/sub, and a master lost mid-run leaves rate limits per
  * instance (said once) and quotas exact, and sharing comes back by itself with the master.
  */
-describeRedisCluster('two service processes sharing a Redis Cluster', (cluster) => {
+describeRedisCluster('shared verification state', (cluster) => {
+  describe('the limiter and failure tracker of two instances on the cluster', () => {
+    const prefix = `kstest${process.pid}:ports:`;
+    let clients: RedisClient[] = [];
+    before(async () => {
+      clients = [connectRedis(cluster().url, 'test-a'), connectRedis(cluster().url, 'test-b')];
+      for (const client of clients) client.on('error', () => undefined);
+      await waitFor('both cluster connections ready', () => clients.every((client) => client.status === 'ready'), 10_000);
+    });
+    after(() => Promise.all(clients.map((client) => closeRedis(client))));
+
+    it('a plan limit and a key limit in different slots: exactly the smaller is admitted, and refused calls give back what they took', async () => {
+      const now = Date.now();
+      const checks: WindowCheck[] = [
+        { id: 'plan-s:ws_cluster', limit: 30, windowMs: 3_600_000 },
+        { id: 'key:key_cluster', limit: 50, windowMs: 3_600_000 },
+      ];
+      const limiters = clients.map((client) => new RedisRateLimiter({ client, prefix }));
+      const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => limiters[i % 2]!.consume(checks, now)));
+      expect(outcomes.filter((outcome) => outcome.allowed)).to.have.length(30);
+      const after = await limiters[1]!.peek(checks, now);
+      expect(after.states.map((state) => state.remaining), 'plan, key remaining').to.deep.equal([0, 20]);
+    });
+
+    it('failures recorded through both block the (workspace, IP) on both: the log and the block share a slot', async () => {
+      const now = Date.now();
+      const trackers = clients.map((client) => new RedisFailureTracker({ client, prefix }));
+      const policy = { maxFailures: 3, windowSeconds: 60, blockSeconds: 60 };
+      await trackers[0]!.recordFailure('ws_cluster', '203.0.113.7', policy, now);
+      await trackers[1]!.recordFailure('ws_cluster', '203.0.113.7', policy, now + 1);
+      expect(await trackers[0]!.blockedUntil('ws_cluster', '203.0.113.7', now + 2)).to.equal(null);
+      await trackers[0]!.recordFailure('ws_cluster', '203.0.113.7', policy, now + 2);
+      expect(await trackers[1]!.blockedUntil('ws_cluster', '203.0.113.7', now + 3)).to.equal(now + 2 + 60_000);
+      expect(await trackers[1]!.blockedUntil('ws_cluster', '198.51.100.1', now + 3)).to.equal(null);
+    });
+  });
+
+  describe('two service processes', () => {
+    servicesOnCluster(cluster);
+  });
+});
+
+function servicesOnCluster(cluster: () => LocalRedisCluster): void {
   if (!process.env.KEYSMITH_TEST_MYSQL_URL) {
     before(function () {
       if (process.env.CI === 'true') throw new Error('KEYSMITH_TEST_MYSQL_URL is not set: CI must run the MySQL suites');
@@ -142,4 +187,4 @@ describeRedisCluster('two service processes sharing a Redis Cluster', (cluster) 
     expect(await load(1000, secret), 'shared again').to.deep.equal({ VALID: 100, RATE_LIMITED: 900 });
     for (const service of services) expect(redisWarnings(service), `${service.name}: still one warning`).to.have.length(1);
   });
-});
+}

@@ -50,9 +50,9 @@ export interface RedisRateLimiterOptions {
  * On a Redis Cluster, a script may only touch keys of one slot, so each counter carries its id as a hash
  * tag (`{prefix}rl:{{id}}:{windowStart}`, every window of one counter in one slot) and a call runs the
  * script once per counter. Each counter stays exact on its own (it never admits past its limit); a call
- * with several counters (a plan limit and the key's own) takes from each and gives back what it took when
- * another had no room, so under contention at a plan limit a call may be refused that one atomic step
- * would have admitted, never the reverse.
+ * with several counters (plan limits, then the key's own) takes from each in turn and gives back what it
+ * took when a later one has no room, so under contention a call may be refused that one atomic step would
+ * have admitted (a unit was held by a call that was then refused), never the reverse.
  */
 export class RedisRateLimiter implements RateLimiter {
   private readonly prefix: string;
@@ -87,14 +87,28 @@ export class RedisRateLimiter implements RateLimiter {
   private async count(checks: WindowCheck[], now: number, take: boolean): Promise<LimitOutcome> {
     if (checks.length === 0) return limitOutcome(checks, [], now, take);
     if (!this.cluster || checks.length === 1) return limitOutcome(checks, await this.countTogether(checks, now, take), now, take);
-    // One slot per counter: take from each on its own, then give back what was taken if one had no room.
-    const counts = (await Promise.all(checks.map((check) => this.countTogether([check], now, take)))).map((one) => one[0]!);
-    const outcome = limitOutcome(checks, counts, now, take);
-    if (take && !outcome.allowed) {
-      const taken = checks.filter((check, i) => counts[i]! < check.limit);
-      if (taken.length > 0) await Promise.all(taken.map((check) => this.refundWindows(this.keys([check], now), [])));
+    if (!take) return limitOutcome(checks, await Promise.all(checks.map((check) => this.countOne(check, now, false))), now, false);
+    // One slot per counter: take from each in turn; when one has no room, give back what the earlier ones
+    // gave and read the later ones without taking. Only a call that got past every earlier counter holds a
+    // unit of a later one, so a refused call holds units as briefly and as rarely as possible.
+    const counts: number[] = [];
+    for (const check of checks) {
+      const count = await this.countOne(check, now, true);
+      counts.push(count);
+      if (count < check.limit) continue;
+      const taken = checks.slice(0, counts.length - 1);
+      const [, rest] = await Promise.all([
+        Promise.all(taken.map((one) => this.refundWindows(this.keys([one], now), []))),
+        Promise.all(checks.slice(counts.length).map((one) => this.countOne(one, now, false))),
+      ]);
+      counts.push(...rest);
+      break;
     }
-    return outcome;
+    return limitOutcome(checks, counts, now, true);
+  }
+
+  private async countOne(check: WindowCheck, now: number, take: boolean): Promise<number> {
+    return (await this.countTogether([check], now, take))[0]!;
   }
 
   /** Runs the script on `checks`, which must all live in one slot on a cluster. */
