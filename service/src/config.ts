@@ -79,7 +79,7 @@ const schema = Joi.object({
   KEYSMITH_WORKERS: Joi.alternatives()
     .try(Joi.number().integer().min(1).max(256), Joi.string().valid('auto'))
     .default(1)
-    .messages({ 'alternatives.match': 'KEYSMITH_WORKERS must be a whole number from 1 to 256, or auto' }),
+    .messages({ 'alternatives.types': 'KEYSMITH_WORKERS must be a whole number from 1 to 256, or auto', 'alternatives.match': 'KEYSMITH_WORKERS must be a whole number from 1 to 256, or auto' }),
 }).unknown(true);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
