@@ -43,6 +43,12 @@ export async function runPrimary(config: Config): Promise<void> {
     const workers = alive();
     logger.info({ signal, workers: workers.length }, 'shutting down: every worker finishes its in-flight requests');
     for (const worker of workers) worker.process.kill(signal);
+    if (workers.length === 0) {
+      // Every worker had already died (a restart was pending): nothing to wait for.
+      logger.info({ clean: !failed }, 'stopped');
+      process.exitCode = failed ? 1 : 0;
+      return;
+    }
     setTimeout(() => {
       for (const worker of alive()) {
         logger.error({ worker: worker.id, workerPid: worker.process.pid }, 'worker did not stop in time; killed');

@@ -48,6 +48,17 @@ export async function serve(config: Config): Promise<void> {
  * /metrics (answered by whichever worker took the connection) says which process answered.
  */
 async function serveWorker(config: Config): Promise<void> {
+  try {
+    await startWorker(config);
+  } catch (err) {
+    // The IPC channel to the primary would keep a worker that cannot serve alive: once the CLI has reported
+    // the error (and set the exit code), leave.
+    setImmediate(() => process.exit(process.exitCode ?? 1));
+    throw err;
+  }
+}
+
+async function startWorker(config: Config): Promise<void> {
   const logger = workerLogger(config);
   const app = await openApp(config, { logger, migrate: false });
   app.metrics.gauge('keysmith_worker_pid', 'Process id of the worker that answered this scrape (KEYSMITH_WORKERS > 1)', () => process.pid);
