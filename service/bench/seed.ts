@@ -16,7 +16,8 @@ import { nameKey } from '../src/repositories/columns';
 import type { DbKeySecretRow } from '../src/repositories/keySecrets';
 import { RootKeyService } from '../src/services/rootKeys';
 
-export const BENCH_DATABASE = 'keysmith_bench';
+/** KEYSMITH_BENCH_DATABASE names another, so that two runs on one server do not drop each other's. */
+export const BENCH_DATABASE = process.env.KEYSMITH_BENCH_DATABASE || 'keysmith_bench';
 const ROWS_PER_INSERT = 1_000;
 
 /** Large enough that no benchmark run can use them up: every answer of a valid key stays VALID. */

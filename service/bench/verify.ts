@@ -124,14 +124,20 @@ class Bench {
    * speed drifts over a run (other tenants, the database's background work); each round's ratio compares
    * runs made seconds apart, and the median of the rounds' ratios is what the targets read.
    */
-  async pairs(bare: Child, service: Child, name: string, load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>): Promise<Paired> {
+  async pairs(
+    bare: Child,
+    service: Child,
+    name: string,
+    load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>,
+    options: { metrics?: boolean } = {},
+  ): Promise<Paired> {
     const bareRuns: LoadResult[] = [];
     const throughput: number[] = [];
     const p99: number[] = [];
     const cpu: number[] = [];
     for (let round = 1; round <= PAIRED_ROUNDS; round++) {
       const b = await this.bare(bare, `bare (round ${round})`, load);
-      const s = await this.service(service, `${name} (round ${round})`, load);
+      const s = await this.service(service, `${name} (round ${round})`, load, options);
       bareRuns.push(b.result);
       throughput.push(s.result.requestsPerSecond / b.result.requestsPerSecond);
       p99.push(s.result.p99Ms / b.result.p99Ms);
@@ -145,22 +151,23 @@ class Bench {
     service: Child,
     name: string,
     load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>,
-    options: { informational?: boolean } = {},
+    /** metrics: false for several workers, where each GET /metrics counts for the one worker that answers it. */
+    options: { informational?: boolean; metrics?: boolean } = {},
   ): Promise<CaseReport> {
     progress(`${name} (${load.connections} connection(s)):`);
     const run = (over: Partial<LoadOptions>): Promise<LoadResult> =>
       runLoad({ ...load, url: service.uri, headers: this.headers, checkCodes: true, progress, ...over });
     await settle(service.uri);
     await this.warmUp(service, name, load, run);
-    const before = await readMetrics(service.uri);
+    const withMetrics = options.metrics ?? true;
+    const before = withMetrics ? await readMetrics(service.uri) : null;
     const { result, cpuMicrosPerResponse } = await measured(service, () => run({}));
-    const delta = metricsDelta(before, await readMetrics(service.uri));
+    const delta = before ? metricsDelta(before, await readMetrics(service.uri)) : undefined;
     assertAnswers(name, result);
     const report: CaseReport = {
       name,
       result,
-      dbQueries: dbQueries(delta),
-      metrics: delta,
+      ...(delta ? { dbQueries: dbQueries(delta), metrics: delta } : {}),
       cpuMicrosPerResponse,
       informational: options.informational ?? false,
     };
@@ -229,8 +236,9 @@ async function main(): Promise<void> {
       if (redisUrl) env.KEYSMITH_REDIS_URL = redisUrl;
       return env;
     };
-    const startService = async (redisUrl: string | null): Promise<Child> => {
-      const child = await startChild('keysmith serve', [resolve(dist, 'src', 'cli', 'main.js'), 'serve'], serviceEnv(redisUrl));
+    const startService = async (redisUrl: string | null, workers = 1): Promise<Child> => {
+      const env = { ...serviceEnv(redisUrl), KEYSMITH_WORKERS: String(workers) };
+      const child = await startChild('keysmith serve', [resolve(dist, 'src', 'cli', 'main.js'), 'serve'], env);
       children.push(child);
       return child;
     };
@@ -246,6 +254,11 @@ async function main(): Promise<void> {
 
     const bareSerial = await bench.bare(bare, 'bare, 1 connection', { ...hot, connections: 1, amount: COLD_SERIAL_KEYS });
     const small = await bench.pairs(bare, service, `hot VALID, ${SMALL_TABLE_KEYS.toLocaleString('en')} keys in table`, hot);
+    // The same hot key through two worker processes (KEYSMITH_WORKERS=2), against the same one-process bare server.
+    const twoWorkers = await startService(null, 2);
+    await bench.probe(twoWorkers, hotKey!);
+    const workers = await bench.pairs(bare, twoWorkers, `hot VALID, 2 workers, ${SMALL_TABLE_KEYS.toLocaleString('en')} keys in table`, hot, { metrics: false });
+    await twoWorkers.stop();
 
     const coldSerialKeys = await seeder.seed('cold keys (serial)', COLD_SERIAL_KEYS, { keepSecrets: true });
     const coldParallelKeys = await seeder.seed('cold keys (parallel)', COLD_PARALLEL_KEYS, { keepSecrets: true });
@@ -321,6 +334,9 @@ async function main(): Promise<void> {
       )
         .filter(([, paired]) => paired.cpuRatio !== null)
         .map(([keys, paired]) => `server CPU per answer, hot VALID ÷ bare (median of rounds), ${keys.toLocaleString('en')} keys: ${paired.cpuRatio!.toFixed(2)}`),
+      `hot VALID, 2 workers ÷ 1 worker: ${(workers.throughputRatio / small.throughputRatio).toFixed(2)}× req/s (each the median of its rounds' ratios to bare: ` +
+        `${workers.throughputRatio.toFixed(2)} vs ${small.throughputRatio.toFixed(2)}); p99 ratio to bare ${workers.p99Ratio.toFixed(2)} vs ${small.p99Ratio.toFixed(2)}; ` +
+        `server CPU per answer ÷ bare ${workers.cpuRatio?.toFixed(2) ?? '–'} vs ${small.cpuRatio?.toFixed(2) ?? '–'} (all processes of the service, primary included; no DB query count: /metrics is per worker)`,
     ];
     const file = publish({
       options: { durationSeconds: DURATION_S, connections: CONNECTIONS, totalKeys: TOTAL_KEYS, coldSerialKeys: COLD_SERIAL_KEYS, coldParallelKeys: COLD_PARALLEL_KEYS },

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { DatabaseTarget } from './db/database';
 import { DEFAULT_BCRYPT_COST, MAX_BCRYPT_COST, MIN_BCRYPT_COST } from './domain/passwords';
@@ -38,6 +39,8 @@ export interface Config {
   bcryptCost: number;
   /** Operator sessions' timeouts and sign-in throttling. */
   sessions: SessionSettings;
+  /** Processes serving the port (KEYSMITH_WORKERS); 1 is a single process, more run under node:cluster. */
+  workers: number;
 }
 
 export class ConfigError extends Error {}
@@ -74,6 +77,10 @@ const schema = Joi.object({
   KEYSMITH_SESSION_MAX_HOURS: Joi.number().integer().min(1).max(30 * 24).default(DEFAULT_SESSION_SETTINGS.maxHours),
   KEYSMITH_LOGIN_MAX_FAILURES: Joi.number().integer().min(1).max(1000).default(DEFAULT_SESSION_SETTINGS.loginMaxFailures),
   KEYSMITH_LOGIN_WINDOW_MINUTES: Joi.number().integer().min(1).max(24 * 60).default(DEFAULT_SESSION_SETTINGS.loginWindowMinutes),
+  KEYSMITH_WORKERS: Joi.alternatives()
+    .try(Joi.number().integer().min(1).max(256), Joi.string().valid('auto'))
+    .default(1)
+    .messages({ 'alternatives.types': 'KEYSMITH_WORKERS must be a whole number from 1 to 256, or auto', 'alternatives.match': 'KEYSMITH_WORKERS must be a whole number from 1 to 256, or auto' }),
 }).unknown(true);
 
 /** One Redis (`redis://`, `rediss://`) or a Redis Cluster (several URLs, or `redis+cluster://h1:p1,h2:p2`). */
@@ -96,6 +103,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ? { dialect: 'mysql', location: url.replace(/^mariadb:/, 'mysql:') }
     : { dialect: 'sqlite', location: resolve(dataDir, 'keysmith.db') };
   const pepperText = (value.KEYSMITH_PEPPER as string | undefined) || null;
+  const workers = value.KEYSMITH_WORKERS === 'auto' ? availableParallelism() : (value.KEYSMITH_WORKERS as number);
+  if (workers > 1 && database.dialect === 'sqlite') {
+    throw new ConfigError(
+      `KEYSMITH_WORKERS=${value.KEYSMITH_WORKERS as string} needs KEYSMITH_DATABASE_URL (MySQL): the embedded SQLite database serves one process; leave KEYSMITH_WORKERS at 1`,
+    );
+  }
   return {
     host: value.HOST as string,
     port: value.PORT as number,
@@ -124,5 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginMaxFailures: value.KEYSMITH_LOGIN_MAX_FAILURES as number,
       loginWindowMinutes: value.KEYSMITH_LOGIN_WINDOW_MINUTES as number,
     },
+    workers,
   };
 }

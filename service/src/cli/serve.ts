@@ -1,14 +1,19 @@
 import type { Server } from '@hapi/hapi';
+import cluster from 'node:cluster';
 import { openApp, type App } from '../app';
 import type { Config } from '../config';
 import { createServer } from '../http/server';
+import { runPrimary, workerLogger } from './cluster';
 
 /**
  * `keysmith serve`: migrate (unless turned off), listen, print a root key on the very first start of an
  * empty embedded database, and stop gracefully on SIGTERM/SIGINT. JSON logs go to stdout; the few lines
- * meant for a person at a terminal go to stderr, so log shippers see only JSON.
+ * meant for a person at a terminal go to stderr, so log shippers see only JSON. With KEYSMITH_WORKERS > 1 the
+ * first process becomes the cluster's primary (./cluster.ts) and each worker it forks runs this same service.
  */
 export async function serve(config: Config): Promise<void> {
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
+  if (cluster.isWorker) return serveWorker(config);
   const app = await openApp(config);
   const server = await createServer(app, {
     host: config.host,
@@ -32,6 +37,50 @@ export async function serve(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     void shutdown(app, server, config.shutdownTimeoutMs, signal);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * One worker of KEYSMITH_WORKERS: the same service on the shared port, on a database the primary has already
+ * migrated. The primary prints the listening line; a worker's lines in the log carry its number and pid, and
+ * /metrics (answered by whichever worker took the connection) says which process answered.
+ */
+async function serveWorker(config: Config): Promise<void> {
+  try {
+    await startWorker(config);
+  } catch (err) {
+    // The IPC channel to the primary would keep a worker that cannot serve alive: once the CLI has reported
+    // the error (and set the exit code), leave.
+    setImmediate(() => process.exit(process.exitCode ?? 1));
+    throw err;
+  }
+}
+
+async function startWorker(config: Config): Promise<void> {
+  const logger = workerLogger(config);
+  const app = await openApp(config, { logger, migrate: false });
+  app.metrics.gauge('keysmith_worker_pid', 'Process id of the worker that answered this scrape (KEYSMITH_WORKERS > 1)', () => process.pid);
+  const server = await createServer(app, {
+    host: config.host,
+    port: config.port,
+    limits: config.connectionLimits,
+    drainTimeoutMs: config.shutdownTimeoutMs,
+  });
+  try {
+    await server.start();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  app.logger.info({ uri: server.info.uri }, 'worker ready');
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    // The IPC channel to the primary keeps a worker alive: leave once drained, with shutdown's exit code.
+    void shutdown(app, server, config.shutdownTimeoutMs, signal).then(() => process.exit());
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
