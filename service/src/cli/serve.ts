@@ -15,31 +15,13 @@ export async function serve(config: Config): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
   if (cluster.isWorker) return serveWorker(config);
   const app = await openApp(config);
-  const server = await createServer(app, {
-    host: config.host,
-    port: config.port,
-    limits: config.connectionLimits,
-    drainTimeoutMs: config.shutdownTimeoutMs,
-  });
-  try {
-    await server.start();
-  } catch (err) {
-    await app.close();
-    throw err;
-  }
+  const server = await startServer(app, config);
   app.logger.info({ uri: server.info.uri, database: config.database.dialect }, 'keysmith listening');
   process.stderr.write(`Keysmith listening on ${server.info.uri}\n`);
   // Only once the port is ours: a start that fails must not consume the one-time root key.
   if (config.database.dialect === 'sqlite') await printFirstRootKey(app, { host: config.host, port: Number(server.info.port), bootstrapWorkspace: config.bootstrapWorkspace });
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    void shutdown(app, server, config.shutdownTimeoutMs, signal);
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  stopOnSignals(app, server, config);
 }
 
 /**
@@ -62,6 +44,14 @@ async function startWorker(config: Config): Promise<void> {
   const logger = workerLogger(config);
   const app = await openApp(config, { logger, migrate: false });
   app.metrics.gauge('keysmith_worker_pid', 'Process id of the worker that answered this scrape (KEYSMITH_WORKERS > 1)', () => process.pid);
+  const server = await startServer(app, config);
+  app.logger.info({ uri: server.info.uri }, 'worker ready');
+  // The IPC channel to the primary keeps a worker alive: leave once drained, with shutdown's exit code.
+  stopOnSignals(app, server, config, () => process.exit());
+}
+
+/** The HTTP server over `app`, listening; a start that cannot have the port closes the app again. */
+async function startServer(app: App, config: Config): Promise<Server> {
   const server = await createServer(app, {
     host: config.host,
     port: config.port,
@@ -74,13 +64,16 @@ async function startWorker(config: Config): Promise<void> {
     await app.close();
     throw err;
   }
-  app.logger.info({ uri: server.info.uri }, 'worker ready');
+  return server;
+}
+
+/** The first SIGTERM or SIGINT drains and stops the service (later ones are ignored); `then` runs after. */
+function stopOnSignals(app: App, server: Server, config: Config, then?: () => void): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    // The IPC channel to the primary keeps a worker alive: leave once drained, with shutdown's exit code.
-    void shutdown(app, server, config.shutdownTimeoutMs, signal).then(() => process.exit());
+    void shutdown(app, server, config.shutdownTimeoutMs, signal).then(then);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
