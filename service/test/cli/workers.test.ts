@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { get } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import {
   BURST_VERIFY_TIMEOUT_MS,
   call,
@@ -9,6 +8,7 @@ import {
   SharedDatabase,
   sleep,
   ServiceProcess,
+  SlowRequest,
 } from '../helpers/processes';
 
 /** A GET on a connection of its own (no keep-alive), so node:cluster hands each one to the next worker. */
@@ -42,26 +42,6 @@ async function workersSeen(service: ServiceProcess, scrapes = 8): Promise<Map<nu
   return seen;
 }
 
-/** One request written in two parts on its own connection; resolves with everything the server sent. */
-class SlowRequest {
-  private text = '';
-  readonly done: Promise<string>;
-  private readonly socket: Socket;
-
-  constructor(port: number, first: string) {
-    this.socket = connect(port, '127.0.0.1');
-    this.socket.setEncoding('utf8').on('data', (chunk: string) => (this.text += chunk));
-    this.done = new Promise((resolve, reject) => {
-      this.socket.on('error', (err) => reject(new Error(`${err.message} after ${JSON.stringify(this.text)}`)));
-      this.socket.on('close', () => resolve(this.text));
-    });
-    this.socket.write(first);
-  }
-
-  finish(rest: string): void {
-    this.socket.write(rest);
-  }
-}
 
 /**
  * `keysmith serve` with KEYSMITH_WORKERS=2 on MySQL, as a real process: two worker processes answer on one

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { buildApp } from '../../src/app';
 import type { Database } from '../../src/db/database';
@@ -249,3 +250,24 @@ export async function waitForRedis(service: ServiceProcess, timeoutMs = 10_000):
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+/** One request written in two parts on its own connection; resolves with everything the server sent. */
+export class SlowRequest {
+  private text = '';
+  readonly done: Promise<string>;
+  private readonly socket: Socket;
+
+  constructor(port: number, first: string) {
+    this.socket = connect(port, '127.0.0.1');
+    this.socket.setEncoding('utf8').on('data', (chunk: string) => (this.text += chunk));
+    this.done = new Promise((resolve, reject) => {
+      this.socket.on('error', (err) => reject(new Error(`${err.message} after ${JSON.stringify(this.text)}`)));
+      this.socket.on('close', () => resolve(this.text));
+    });
+    this.socket.write(first);
+  }
+
+  finish(rest: string): void {
+    this.socket.write(rest);
+  }
+}

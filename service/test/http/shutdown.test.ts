@@ -1,30 +1,10 @@
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServiceProcess, sleep } from '../helpers/processes';
+import { ServiceProcess, SlowRequest, sleep } from '../helpers/processes';
 
-/** One request written in two parts on its own connection; resolves with everything the server sent. */
-class SlowRequest {
-  private text = '';
-  readonly done: Promise<string>;
-  private readonly socket: Socket;
-
-  constructor(port: number, first: string) {
-    this.socket = connect(port, '127.0.0.1');
-    this.socket.setEncoding('utf8').on('data', (chunk: string) => (this.text += chunk));
-    this.done = new Promise((resolve, reject) => {
-      this.socket.on('error', (err) => reject(new Error(`${err.message} after ${JSON.stringify(this.text)}`)));
-      this.socket.on('close', () => resolve(this.text));
-    });
-    this.socket.write(first);
-  }
-
-  finish(rest: string): void {
-    this.socket.write(rest);
-  }
-}
 
 /**
  * `keysmith serve` as a process, stopped with SIGTERM while requests are in flight: each is answered in
