@@ -7,7 +7,7 @@ import { authenticateBearer } from './auth';
 import type { Lane } from './connections';
 import { toHttpError, VALIDATION_OPTIONS, validationError, type ErrorContext } from './errors';
 import { logFailure, logRequest, requestIdFor } from './requests';
-import { VERIFY_MAX_BYTES, VERIFY_PATH, VERIFY_SCOPE, VerifyPayload } from './routes/verify';
+import { plainVerifyPayload, VERIFY_MAX_BYTES, VERIFY_PATH, VERIFY_SCOPE, VerifyPayload } from './routes/verify';
 
 /** The route's schema with the server's validation options compiled in, rather than merged on every call. */
 const Payload = VerifyPayload.prefs(VALIDATION_OPTIONS);
@@ -16,7 +16,7 @@ const Payload = VerifyPayload.prefs(VALIDATION_OPTIONS);
  * `POST /v1/verify` served by Node's HTTP server directly, ahead of hapi's router: the call every service
  * makes on every request of its own skips hapi's request lifecycle (most of what a call costs here) but
  * none of its rules. It authenticates with the same function as the root-key scheme, validates with the
- * route's Joi schema, parses JSON as hapi does (prototype poisoning refused), answers errors through the
+ * route's Joi schema (a plain body by a check held to it, see `plainVerifyPayload`), parses JSON as hapi does (prototype poisoning refused), answers errors through the
  * one error mapper and logs the same lines; the listener (`connections.ts`) gives it the same timeouts,
  * client-error handling and draining on stop as hapi's requests. The hapi route stays for everything the
  * lane does not take (a compressed body, a query string, a trailing slash) and for `inject()`; a test
@@ -51,9 +51,7 @@ async function answer(app: App, req: IncomingMessage, res: ServerResponse, body:
   try {
     const rootKey = await authenticateBearer(app.services.rootKeys, req.headers.authorization, VERIFY_SCOPE, `POST ${VERIFY_PATH}`);
     const payload = parseJson(await body.read(req, VERIFY_MAX_BYTES), req.headers['content-type']);
-    const { value, error } = Payload.validate(payload);
-    if (error) throw validationError(error, 'payload');
-    result = await app.verifier.verify(rootKey.workspaceId, value as VerifyRequest);
+    result = await app.verifier.verify(rootKey.workspaceId, plainVerifyPayload(payload) ?? validated(payload));
   } catch (err) {
     if (err instanceof ClientGone) return;
     const context: ErrorContext = { requestId, method: 'POST', path: VERIFY_PATH, routePath: VERIFY_PATH, maxBytes: VERIFY_MAX_BYTES };
@@ -75,6 +73,13 @@ async function answer(app: App, req: IncomingMessage, res: ServerResponse, body:
   });
   res.end(text);
   logRequest(app.logger, { requestId, method: 'POST', route: VERIFY_PATH, status, durationMs: Date.now() - received });
+}
+
+/** The body as the route's Joi schema takes it, or the 400 naming every problem. */
+function validated(payload: unknown): VerifyRequest {
+  const { value, error } = Payload.validate(payload);
+  if (error) throw validationError(error, 'payload');
+  return value as VerifyRequest;
 }
 
 /** The request went away before its body arrived: there is nobody to answer. */

@@ -14,18 +14,63 @@ export const VERIFY_SCOPE = 'keys:verify';
 /** Room for an oversized key to reach validation, which names the field, rather than a bare 413. */
 export const VERIFY_MAX_BYTES = 64 * 1024;
 
+const MAX_KEY_LENGTH = MAX_SECRET_LENGTH * 2;
+const PRINTABLE = /^[\x21-\x7e]+$/;
+const MAX_RESOURCE_LENGTH = 512;
+const MAX_SCOPES = 64;
+const MAX_SCOPE_LENGTH = 128;
+const MAX_ENDPOINT_LENGTH = 255;
+
 export const VerifyPayload = Joi.object({
   key: Joi.string()
-    .max(MAX_SECRET_LENGTH * 2)
-    .pattern(/^[\x21-\x7e]+$/)
+    .max(MAX_KEY_LENGTH)
+    .pattern(PRINTABLE)
     .message('key must be printable ASCII without spaces (a Keysmith key never has anything else)')
     .required(),
   ip: Joi.string().ip({ version: ['ipv4', 'ipv6'], cidr: 'forbidden' }).description('The client IP the calling service saw (IPv4 or IPv6).'),
-  resource: Joi.string().max(512),
-  scopes: Joi.array().items(Joi.string().max(128)).max(64),
+  resource: Joi.string().max(MAX_RESOURCE_LENGTH),
+  scopes: Joi.array().items(Joi.string().max(MAX_SCOPE_LENGTH)).max(MAX_SCOPES),
   cost: Joi.number().integer().min(0).max(MAX_COST).description('Credits this request spends (default 1).'),
-  endpoint: Joi.string().max(255).description('Recorded in the request log.'),
+  endpoint: Joi.string().max(MAX_ENDPOINT_LENGTH).description('Recorded in the request log.'),
 }).label('VerifyRequest');
+
+const text = (value: unknown, max: number): boolean => typeof value === 'string' && value.length > 0 && value.length <= max;
+
+/**
+ * The body of most calls, taken as it is when it plainly satisfies {@link VerifyPayload} without
+ * conversion: an object of `key` and any of `endpoint`, `resource`, `cost` and `scopes`, each within its
+ * limits. Anything else (an `ip`, which needs Joi's address grammar, an unknown field, a number in a
+ * string, any problem) gets undefined, and goes to Joi, which decides and names every problem. Joi costs
+ * about a tenth of a verification's CPU; a test holds the two to the same answers.
+ */
+export function plainVerifyPayload(payload: unknown): VerifyRequest | undefined {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
+  const fields = payload as Record<string, unknown>;
+  for (const name in fields) {
+    const value = fields[name];
+    switch (name) {
+      case 'key':
+        if (!(typeof value === 'string' && value.length <= MAX_KEY_LENGTH && PRINTABLE.test(value))) return undefined;
+        break;
+      case 'endpoint':
+        if (!text(value, MAX_ENDPOINT_LENGTH)) return undefined;
+        break;
+      case 'resource':
+        if (!text(value, MAX_RESOURCE_LENGTH)) return undefined;
+        break;
+      case 'cost':
+        // -0 is left to Joi, which answers 0 for it.
+        if (!(typeof value === 'number' && Number.isInteger(value) && value <= MAX_COST && (value > 0 || Object.is(value, 0)))) return undefined;
+        break;
+      case 'scopes':
+        if (!(Array.isArray(value) && value.length <= MAX_SCOPES && value.every((scope) => text(scope, MAX_SCOPE_LENGTH)))) return undefined;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return typeof fields.key === 'string' ? (fields as unknown as VerifyRequest) : undefined;
+}
 
 const windowState = { limit: Joi.number().integer().required(), remaining: Joi.number().integer().required() };
 const RateLimitState = Joi.object({ ...windowState, resetAt: Joi.string().isoDate().required() });
