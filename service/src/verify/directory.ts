@@ -47,6 +47,9 @@ export interface DirectoryOptions {
   ttlMs: number;
 }
 
+/** Well-formed secrets that match no key, remembered so a client that keeps sending one costs one lookup per `ttlMs`. */
+const MAX_ABSENT = 100_000;
+
 /**
  * Finds keys by secret for verification, through a bounded LRU cache keyed by the secret's fingerprint.
  * Entries are dropped precisely on invalidation (this instance's changes at once, other instances' through
@@ -55,6 +58,12 @@ export interface DirectoryOptions {
  */
 export class KeyDirectory {
   private readonly keys: LruCache<string, VerifiableKey>;
+  /**
+   * Fingerprints no key has, apart from `keys` so that a flood of unknown secrets cannot push real keys
+   * out. Secrets are random and never come back once gone, so a secret remembered as unknown can only
+   * become known by a new key being given it, which takes 190 bits of luck; entries still expire with `ttlMs`.
+   */
+  private readonly absent: LruCache<string, true>;
   private readonly workspaces: LruCache<string, Workspace>;
   private readonly policies: LruCache<string, QuotaPolicy | null>;
   private generation = 0;
@@ -69,6 +78,7 @@ export class KeyDirectory {
     options: DirectoryOptions,
   ) {
     this.keys = new LruCache(options.maxKeys, options.ttlMs);
+    this.absent = new LruCache(MAX_ABSENT, options.ttlMs);
     this.workspaces = new LruCache(1000, options.ttlMs);
     this.policies = new LruCache(10_000, options.ttlMs);
   }
@@ -77,9 +87,9 @@ export class KeyDirectory {
     return this.keys.size;
   }
 
-  /** The key cached under a secret's fingerprint, if any. */
-  cached(fingerprint: string): VerifiableKey | undefined {
-    return this.keys.get(fingerprint);
+  /** The key cached under a secret's fingerprint; null when the secret is known to match none; undefined when not known. */
+  cached(fingerprint: string): VerifiableKey | null | undefined {
+    return this.keys.get(fingerprint) ?? (this.absent.get(fingerprint) ? null : undefined);
   }
 
   /** Looks the secret up in the database (every pepper version); null when no live secret matches. Throws on database errors. */
@@ -99,7 +109,10 @@ export class KeyDirectory {
     const generation = this.generation;
     countDbQuery(this.deps.metrics, 'lookup');
     const found = await findKeyBySecretHashes(this.deps.db.knex, this.deps.peppers.candidateHashes(secret), now);
-    if (!found) return null;
+    if (!found) {
+      if (generation === this.generation) this.absent.set(fingerprint, true);
+      return null;
+    }
     const workspace = await this.workspace(found.key.workspaceId);
     const policy = found.key.quotaPolicyId ? await this.policy(found.key.workspaceId, found.key.quotaPolicyId) : null;
     const key = compile(found, Buffer.from(fingerprint, 'base64'), workspace, policy);
@@ -154,6 +167,7 @@ export class KeyDirectory {
         break;
       case 'all':
         this.keys.clear();
+        this.absent.clear();
         this.workspaces.clear();
         this.policies.clear();
         break;

@@ -132,8 +132,10 @@ export class Verifier {
     if (!parsed || parsed.env === 'root') return null;
     const { directory } = this.deps;
     const name = fingerprint(secret);
-    let key = directory.cached(name) ?? null;
-    if (!key) key = await this.fromDatabase(deadline, () => directory.load(secret, name, now));
+    let key = directory.cached(name);
+    // A secret known to match no key is answered from memory only while the database is up: in an outage it
+    // is a 503 like any key that needs the database, so an outage never counts a failed attempt or blocks an IP.
+    if (key === undefined || (key === null && !this.deps.health.healthy)) key = await this.fromDatabase(deadline, () => directory.load(secret, name, now));
     const match = timingSafeEqual(Buffer.from(name, 'base64'), key ? key.fingerprint : NO_FINGERPRINT);
     return match ? key : null;
   }

@@ -167,6 +167,14 @@ forEachDialect('POST /v1/verify', (dialect) => {
         expect(lookups() - before, key.slice(0, 8)).to.equal(1);
       }
     });
+    it('an unknown well-formed key sent again and again costs one lookup per cache period, and never hides a new key', async () => {
+      const unknown = generateSecret('acme', 'live');
+      const before = lookups();
+      for (let i = 0; i < 20; i++) expect((await verify({ key: unknown })).code).to.equal('INVALID');
+      expect(lookups() - before).to.equal(1);
+      const { secret } = await h.createKey();
+      expect((await verify({ key: secret })).code).to.equal('VALID');
+    });
   });
 
   describe('rotation, edits and history', () => {
