@@ -1,4 +1,5 @@
-import type { Database, Queryable } from '../db/database';
+import { escape } from 'mysql2';
+import type { Database, Dialect, Queryable } from '../db/database';
 import type { StoredApiKey } from '../domain/model';
 import { keyFromRow, type DbApiKeyRow } from './apiKeys';
 
@@ -52,7 +53,22 @@ export interface KeyUse {
 }
 
 const LOG_BATCH = 500;
+/** Rows per INSERT on MySQL: a statement of about 300 KB, far below the server's packet limit. */
+const MYSQL_LOG_BATCH = 2_000;
 const USE_BATCH = 200;
+const LOG_COLUMNS = 'workspace_id, key_id, endpoint, code, duration_micros, client_ip, credits_spent, created_at';
+
+/**
+ * One multi-row INSERT of request logs, its values escaped by the driver's own escaping: on MySQL half
+ * the CPU per row of the query builder with bindings, which a flush of thousands of rows pays every second.
+ */
+function mysqlLogInsert(logs: RequestLogEntry[]): string {
+  const rows = logs.map(
+    (l) =>
+      `(${escape(l.workspaceId)},${escape(l.keyId)},${escape(l.endpoint)},${escape(l.code)},${escape(l.durationMicros)},${escape(l.clientIp)},${escape(l.creditsSpent)},${escape(l.createdAt)})`,
+  );
+  return `insert into request_logs (${LOG_COLUMNS}) values ${rows.join(',')}`;
+}
 
 /**
  * Writes a batch of request logs and the usage counters they imply in one transaction, so `usageCount`
@@ -62,20 +78,7 @@ const USE_BATCH = 200;
  */
 export async function writeUsage(db: Database, logs: RequestLogEntry[], uses: Map<string, KeyUse>): Promise<void> {
   await db.transaction(async (tx) => {
-    for (let i = 0; i < logs.length; i += LOG_BATCH) {
-      await tx('request_logs').insert(
-        logs.slice(i, i + LOG_BATCH).map((l) => ({
-          workspace_id: l.workspaceId,
-          key_id: l.keyId,
-          endpoint: l.endpoint,
-          code: l.code,
-          duration_micros: l.durationMicros,
-          client_ip: l.clientIp,
-          credits_spent: l.creditsSpent,
-          created_at: l.createdAt,
-        })),
-      );
-    }
+    await insertLogs(tx, db.dialect, logs);
     const keyIds = [...uses.keys()].sort();
     for (let i = 0; i < keyIds.length; i += USE_BATCH) {
       const batch = keyIds.slice(i, i + USE_BATCH);
@@ -92,6 +95,27 @@ export async function writeUsage(db: Database, logs: RequestLogEntry[], uses: Ma
         });
     }
   });
+}
+
+async function insertLogs(tx: Queryable, dialect: Dialect, logs: RequestLogEntry[]): Promise<void> {
+  if (dialect === 'mysql') {
+    for (let i = 0; i < logs.length; i += MYSQL_LOG_BATCH) await tx.raw(mysqlLogInsert(logs.slice(i, i + MYSQL_LOG_BATCH)));
+    return;
+  }
+  for (let i = 0; i < logs.length; i += LOG_BATCH) {
+    await tx('request_logs').insert(
+      logs.slice(i, i + LOG_BATCH).map((l) => ({
+        workspace_id: l.workspaceId,
+        key_id: l.keyId,
+        endpoint: l.endpoint,
+        code: l.code,
+        duration_micros: l.durationMicros,
+        client_ip: l.clientIp,
+        credits_spent: l.creditsSpent,
+        created_at: l.createdAt,
+      })),
+    );
+  }
 }
 
 /** `case id when ? then ? … end`: a per-key value inside one UPDATE. */

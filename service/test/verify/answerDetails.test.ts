@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { generateSecret } from '../../src/domain/secrets';
+import { writeUsage } from '../../src/repositories/verification';
 import { DEFAULT_RECORDER_OPTIONS } from '../../src/verify/recorder';
 import { forEachDialect } from '../helpers/databases';
 import { Harness } from '../helpers/harness';
@@ -65,6 +66,39 @@ forEachDialect('Verification answers and logs in detail', (dialect) => {
       for (let i = 0; i < 20; i++) expect((await verify({ key: generateSecret('acme', 'live'), ip: i % 2 ? '10.0.0.9' : '::ffff:10.0.0.9' })).code).to.equal('INVALID');
       expect((await verify({ key: secret, ip: '10.0.0.9' })).code).to.equal('IP_BLOCKED');
       expect((await verify({ key: secret, ip: '::FFFF:10.0.0.9' })).code).to.equal('IP_BLOCKED');
+    });
+  });
+
+  describe('request logs written in bulk', () => {
+    beforeEach(async () => {
+      h = await Harness.start(dialect);
+    });
+
+    it('keeps every row and every character of what a caller sent, across several statements of a flush', async () => {
+      const { key, secret } = await h.createKey();
+      const endpoints = [`/it's`, 'back\\slash', '/q?x=1&y=?', '"quoted"', 'é 🔑 中', '%_*', 'nul\u0000byte', ');drop table request_logs;--'];
+      for (const endpoint of endpoints) await verify({ key: secret, endpoint });
+      await h.app.flush();
+      expect((await logsOf(key.id)).map((log) => log.endpoint).reverse()).to.deep.equal(endpoints);
+
+      const workspaceId = (await h.app.db.knex('api_keys').where({ id: key.id }).first()).workspace_id as string;
+      const rows = Array.from({ length: 4_500 }, (_, i) => ({
+        workspaceId,
+        keyId: key.id,
+        endpoint: `/bulk/${i}`,
+        code: 'VALID',
+        durationMicros: i,
+        clientIp: i % 2 ? '10.0.0.1' : null,
+        creditsSpent: i % 3,
+        createdAt: 1_700_000_000_000 + i,
+      }));
+      await writeUsage(h.app.db, rows, new Map([[key.id, { admitted: rows.length, lastUsedAt: 1_700_000_004_499 }]]));
+      const stored = await h.app.db.knex('request_logs').where('endpoint', 'like', '/bulk/%').orderBy('id');
+      expect(stored).to.have.length(4_500);
+      expect(stored.map((r) => [r.endpoint, Number(r.duration_micros), r.client_ip, Number(r.credits_spent), Number(r.created_at)])).to.deep.equal(
+        rows.map((r) => [r.endpoint, r.durationMicros, r.clientIp, r.creditsSpent, r.createdAt]),
+      );
+      expect(Number((await h.app.db.knex('api_keys').where({ id: key.id }).first()).usage_count)).to.equal(endpoints.length + 4_500);
     });
   });
 
