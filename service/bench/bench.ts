@@ -1,0 +1,172 @@
+/**
+ * Running the verification benchmark's cases: each run warmed up, loaded with autocannon, its answers
+ * checked, and what it cost the server measured; paired rounds of the bare baseline and the service.
+ */
+import { randomBase62 } from '../src/domain/base62';
+import { generateSecret } from '../src/domain/secrets';
+import type { Child } from './children';
+import { runLoad, type LoadOptions, type LoadResult } from './load';
+import { dbQueries, metricsDelta, readMetrics, settle } from './metrics';
+import type { CaseReport } from './report';
+import type { BenchWorkspace } from './seed';
+export const PAIRED_ROUNDS = 5;
+
+export interface Paired {
+  bare: LoadResult[];
+  /** Medians over the rounds of service ÷ bare. */
+  throughputRatio: number;
+  p99Ratio: number;
+  /** Median over the rounds of the service's CPU time per answer ÷ the bare route's; null where unknown. */
+  cpuRatio: number | null;
+}
+
+/** A run, with the server's CPU time per response: less disturbed by other tenants than req/s is. */
+async function measured(child: Child, run: () => Promise<LoadResult>): Promise<{ result: LoadResult; cpuMicrosPerResponse: number | null }> {
+  const before = child.cpuMicros();
+  const result = await run();
+  const after = child.cpuMicros();
+  const cpuMicrosPerResponse = before === null || after === null || result.responses === 0 ? null : Math.round((after - before) / result.responses);
+  return { result, cpuMicrosPerResponse };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The bench itself failed (as opposed to a target being missed): exit non-zero. */
+export class BenchFailure extends Error {}
+
+export const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** Random base62 text of 10–60 characters: never a well-formed secret, so it fails before any lookup. */
+export const garbage = (): string => randomBase62(10 + Math.floor(Math.random() * 51));
+export const bodyOf = (key: string): string => JSON.stringify({ key });
+
+/** A case whose answers are not what it claims is a failed bench, not a slow one. */
+function assertAnswers(name: string, result: LoadResult): void {
+  const problems: string[] = [];
+  if (result.responses === 0) problems.push('no responses at all');
+  if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx answers`);
+  if (result.errors > 0) problems.push(`${result.errors} connection errors (${result.timeouts} timeouts)`);
+  if (result.unexpected > 0) problems.push(`${result.unexpected} answers with an unexpected code: ${JSON.stringify(result.codes)}`);
+  if (problems.length > 0) {
+    throw new BenchFailure(`${name}: ${problems.join('; ')}${result.unexpectedSamples.map((s) => `\n  e.g. ${s}`).join('')}`);
+  }
+}
+
+export class Bench {
+  readonly cases: CaseReport[] = [];
+  private readonly warmed = new WeakSet<Child>();
+  readonly headers: Record<string, string>;
+
+  constructor(readonly workspace: BenchWorkspace) {
+    this.headers = { authorization: `Bearer ${workspace.rootKey}`, 'content-type': 'application/json' };
+  }
+
+  async bare(bare: Child, name: string, load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>): Promise<CaseReport> {
+    progress(`${name} (${load.connections} connection(s)):`);
+    const run = (over: Partial<LoadOptions>): Promise<LoadResult> =>
+      runLoad({ ...load, url: bare.uri, headers: this.headers, checkCodes: false, progress, ...over });
+    await this.warmUp(bare, name, load, run);
+    const { result, cpuMicrosPerResponse } = await measured(bare, () => run({}));
+    assertAnswers(name, result);
+    const report: CaseReport = { name, result, cpuMicrosPerResponse };
+    this.cases.push(report);
+    this.report(name, result);
+    return report;
+  }
+
+  /**
+   * The same load on the bare route and on the service, alternately, `PAIRED_ROUNDS` times. The machine's
+   * speed drifts over a run (other tenants, the database's background work); each round's ratio compares
+   * runs made seconds apart, and the median of the rounds' ratios is what the targets read.
+   */
+  async pairs(
+    bare: Child,
+    service: Child,
+    name: string,
+    load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>,
+    options: { metrics?: boolean } = {},
+  ): Promise<Paired> {
+    const bareRuns: LoadResult[] = [];
+    const throughput: number[] = [];
+    const p99: number[] = [];
+    const cpu: number[] = [];
+    for (let round = 1; round <= PAIRED_ROUNDS; round++) {
+      const b = await this.bare(bare, `bare (round ${round})`, load);
+      const s = await this.service(service, `${name} (round ${round})`, load, options);
+      bareRuns.push(b.result);
+      throughput.push(s.result.requestsPerSecond / b.result.requestsPerSecond);
+      p99.push(s.result.p99Ms / b.result.p99Ms);
+      if (s.cpuMicrosPerResponse && b.cpuMicrosPerResponse) cpu.push(s.cpuMicrosPerResponse / b.cpuMicrosPerResponse);
+    }
+    return { bare: bareRuns, throughputRatio: median(throughput), p99Ratio: median(p99), cpuRatio: cpu.length > 0 ? median(cpu) : null };
+  }
+
+  /** A run against the service, with what it cost in database round trips (from `GET /metrics`). */
+  async service(
+    service: Child,
+    name: string,
+    load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>,
+    /** metrics: false for several workers, where each GET /metrics counts for the one worker that answers it. */
+    options: { informational?: boolean; metrics?: boolean } = {},
+  ): Promise<CaseReport> {
+    progress(`${name} (${load.connections} connection(s)):`);
+    const run = (over: Partial<LoadOptions>): Promise<LoadResult> =>
+      runLoad({ ...load, url: service.uri, headers: this.headers, checkCodes: true, progress, ...over });
+    await settle(service.uri);
+    await this.warmUp(service, name, load, run);
+    const withMetrics = options.metrics ?? true;
+    const before = withMetrics ? await readMetrics(service.uri) : null;
+    const { result, cpuMicrosPerResponse } = await measured(service, () => run({}));
+    const delta = before ? metricsDelta(before, await readMetrics(service.uri)) : undefined;
+    assertAnswers(name, result);
+    const report: CaseReport = {
+      name,
+      result,
+      ...(delta ? { dbQueries: dbQueries(delta), metrics: delta } : {}),
+      cpuMicrosPerResponse,
+      informational: options.informational ?? false,
+    };
+    this.cases.push(report);
+    this.report(name, result);
+    return report;
+  }
+
+  /**
+   * Timed runs of both servers start with a warm-up, so neither is measured while its JIT is still
+   * compiling: 3 s on a freshly started process, 1 s on one that has already served a case.
+   * Runs of a fixed `amount` use keys up, so cannot afford one.
+   */
+  private async warmUp(child: Child, name: string, load: { amount?: number }, run: (over: Partial<LoadOptions>) => Promise<LoadResult>): Promise<void> {
+    if (load.amount !== undefined) return;
+    const durationSeconds = this.warmed.has(child) ? 1 : 3;
+    this.warmed.add(child);
+    assertAnswers(`${name} (warm-up)`, await run({ durationSeconds, progress: () => undefined }));
+  }
+
+  private report(name: string, result: LoadResult): void {
+    progress(`  ${name}: ${result.requestsPerSecond.toLocaleString('en')} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
+  }
+
+  /** Fails fast, with a readable reason, when the service cannot verify at all. */
+  async probe(service: Child, hotKey: string): Promise<void> {
+    const checks: Array<[string, string, string]> = [
+      ['the hot key', hotKey, 'VALID'],
+      ['garbage', garbage(), 'INVALID'],
+      ['a well-formed unknown key', generateSecret(this.workspace.slug, 'live'), 'INVALID'],
+    ];
+    for (const [label, key, expect] of checks) {
+      const res = await fetch(`${service.uri}/v1/verify`, { method: 'POST', headers: this.headers, body: bodyOf(key) });
+      const text = await res.text();
+      if (res.status === 404) throw new BenchFailure('POST /v1/verify answered 404: this build has no verify route yet');
+      const answer = (res.status === 200 ? JSON.parse(text) : {}) as { valid?: unknown; code?: unknown };
+      if (answer.code !== expect || answer.valid !== (expect === 'VALID')) {
+        throw new BenchFailure(`verifying ${label} should answer ${expect}; got ${res.status} ${text.slice(0, 300)}`);
+      }
+    }
+    await readMetrics(service.uri);
+  }
+}
