@@ -7,6 +7,7 @@ import { generateSecret } from '../src/domain/secrets';
 import type { Child } from './children';
 import { runLoad, type LoadOptions, type LoadResult } from './load';
 import { dbQueries, metricsDelta, readMetrics, settle } from './metrics';
+import type { DatabaseServer } from './proc';
 import type { CaseReport } from './report';
 import type { BenchWorkspace } from './seed';
 export const PAIRED_ROUNDS = 5;
@@ -18,15 +19,6 @@ export interface Paired {
   p99Ratio: number;
   /** Median over the rounds of the service's CPU time per answer ÷ the bare route's; null where unknown. */
   cpuRatio: number | null;
-}
-
-/** A run, with the server's CPU time per response: less disturbed by other tenants than req/s is. */
-async function measured(child: Child, run: () => Promise<LoadResult>): Promise<{ result: LoadResult; cpuMicrosPerResponse: number | null }> {
-  const before = child.cpuMicros();
-  const result = await run();
-  const after = child.cpuMicros();
-  const cpuMicrosPerResponse = before === null || after === null || result.responses === 0 ? null : Math.round((after - before) / result.responses);
-  return { result, cpuMicrosPerResponse };
 }
 
 function median(values: number[]): number {
@@ -56,25 +48,39 @@ function assertAnswers(name: string, result: LoadResult): void {
   }
 }
 
+type CaseLoad = Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>;
+type Measured = Pick<CaseReport, 'result' | 'windowSeconds' | 'cpuMicrosPerResponse' | 'dbCpuMicrosPerResponse'>;
+
+/**
+ * With several workers, `GET /metrics` answers for one of them and cannot tell when all have flushed: wait
+ * out the recorder's flush interval (1 s) and the write instead.
+ */
+const WORKERS_FLUSH_WAIT_MS = 2_500;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 export class Bench {
   readonly cases: CaseReport[] = [];
   private readonly warmed = new WeakSet<Child>();
   readonly headers: Record<string, string>;
 
-  constructor(readonly workspace: BenchWorkspace) {
+  constructor(
+    readonly workspace: BenchWorkspace,
+    private readonly database: DatabaseServer,
+  ) {
     this.headers = { authorization: `Bearer ${workspace.rootKey}`, 'content-type': 'application/json' };
   }
 
-  async bare(bare: Child, name: string, load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>): Promise<CaseReport> {
+  async bare(bare: Child, name: string, load: CaseLoad): Promise<CaseReport> {
     progress(`${name} (${load.connections} connection(s)):`);
     const run = (over: Partial<LoadOptions>): Promise<LoadResult> =>
       runLoad({ ...load, url: bare.uri, headers: this.headers, checkCodes: false, progress, ...over });
     await this.warmUp(bare, name, load, run);
-    const { result, cpuMicrosPerResponse } = await measured(bare, () => run({}));
-    assertAnswers(name, result);
-    const report: CaseReport = { name, result, cpuMicrosPerResponse };
+    const measured = await this.measure(bare, () => run({}), () => Promise.resolve());
+    assertAnswers(name, measured.result);
+    const report: CaseReport = { name, ...measured };
     this.cases.push(report);
-    this.report(name, result);
+    this.report(report);
     return report;
   }
 
@@ -87,7 +93,7 @@ export class Bench {
     bare: Child,
     service: Child,
     name: string,
-    load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>,
+    load: CaseLoad,
     options: { metrics?: boolean } = {},
   ): Promise<Paired> {
     const bareRuns: LoadResult[] = [];
@@ -109,30 +115,56 @@ export class Bench {
   async service(
     service: Child,
     name: string,
-    load: Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>,
+    load: CaseLoad,
     /** metrics: false for several workers, where each GET /metrics counts for the one worker that answers it. */
     options: { informational?: boolean; metrics?: boolean } = {},
   ): Promise<CaseReport> {
     progress(`${name} (${load.connections} connection(s)):`);
     const run = (over: Partial<LoadOptions>): Promise<LoadResult> =>
       runLoad({ ...load, url: service.uri, headers: this.headers, checkCodes: true, progress, ...over });
-    await settle(service.uri);
-    await this.warmUp(service, name, load, run);
     const withMetrics = options.metrics ?? true;
+    const drained = withMetrics ? () => settle(service.uri) : () => sleep(WORKERS_FLUSH_WAIT_MS);
+    await this.warmUp(service, name, load, run);
+    // Whatever an earlier run or the warm-up left to write is written before this run is measured.
+    await drained();
     const before = withMetrics ? await readMetrics(service.uri) : null;
-    const { result, cpuMicrosPerResponse } = await measured(service, () => run({}));
+    const measured = await this.measure(service, () => run({}), drained);
     const delta = before ? metricsDelta(before, await readMetrics(service.uri)) : undefined;
-    assertAnswers(name, result);
+    assertAnswers(name, measured.result);
     const report: CaseReport = {
       name,
-      result,
+      ...measured,
       ...(delta ? { dbQueries: dbQueries(delta), metrics: delta } : {}),
-      cpuMicrosPerResponse,
       informational: options.informational ?? false,
     };
     this.cases.push(report);
-    this.report(name, result);
+    this.report(report);
     return report;
+  }
+
+  /**
+   * A run, with the CPU time per answer of the server and of the database server, both over one window:
+   * from the first request until `drained` resolves, i.e. until the service has written the run's request
+   * logs behind it (the bare server writes nothing, so its window ends with the last answer).
+   */
+  private async measure(child: Child, run: () => Promise<LoadResult>, drained: () => Promise<void>): Promise<Measured> {
+    const databaseCpu = (): number | null => (this.database.pid === null ? null : this.database.cpuMicros());
+    const cpuBefore = child.cpuMicros();
+    const databaseBefore = databaseCpu();
+    const started = performance.now();
+    const result = await run();
+    await drained();
+    const windowSeconds = Math.round(performance.now() - started) / 1000;
+    const perResponse = (before: number | null, after: number | null): number | null =>
+      before === null || after === null || result.responses === 0 ? null : (after - before) / result.responses;
+    const cpu = perResponse(cpuBefore, child.cpuMicros());
+    const databaseCpuPerResponse = perResponse(databaseBefore, databaseCpu());
+    return {
+      result,
+      windowSeconds,
+      cpuMicrosPerResponse: cpu === null ? null : Math.round(cpu),
+      dbCpuMicrosPerResponse: databaseCpuPerResponse === null ? null : Math.round(databaseCpuPerResponse * 10) / 10,
+    };
   }
 
   /**
@@ -147,8 +179,13 @@ export class Bench {
     assertAnswers(`${name} (warm-up)`, await run({ durationSeconds, progress: () => undefined }));
   }
 
-  private report(name: string, result: LoadResult): void {
-    progress(`  ${name}: ${result.requestsPerSecond.toLocaleString('en')} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
+  private report({ name, result, cpuMicrosPerResponse, dbCpuMicrosPerResponse }: CaseReport): void {
+    const cpu = (label: string, micros: number | null | undefined): string => (micros == null ? '' : `, ${label} ${micros} µs/answer`);
+    progress(
+      `  ${name}: ${result.requestsPerSecond.toLocaleString('en')} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms` +
+        cpu('CPU', cpuMicrosPerResponse) +
+        cpu('DB CPU', dbCpuMicrosPerResponse),
+    );
   }
 
   /** Fails fast, with a readable reason, when the service cannot verify at all. */

@@ -14,8 +14,12 @@ export interface CaseReport {
   dbQueries?: { byPurpose: Record<string, number>; total: number };
   /** Every `GET /metrics` series that moved during the run. */
   metrics?: Record<string, number>;
-  /** The server process's CPU time (user + system) per response during the run, in µs. */
-  cpuMicrosPerResponse?: number | null;
+  /** How long the CPU times were read over: the run, and for the service the writing of its logs after it. */
+  windowSeconds: number;
+  /** The server's CPU time (user + system, its workers included) per response over the window, in µs. */
+  cpuMicrosPerResponse: number | null;
+  /** The database server's CPU time per response over the same window, in µs; null where it cannot be read. */
+  dbCpuMicrosPerResponse: number | null;
   informational?: boolean;
 }
 
@@ -44,6 +48,7 @@ interface Row {
   p99VsBare: number | null;
   dbQueriesPerRequest: number | null;
   cpuMicrosPerResponse: number | null;
+  dbCpuMicrosPerResponse: number | null;
   responses: number;
   non2xx: number;
 }
@@ -74,7 +79,8 @@ function toRow(report: CaseReport, baselines: Baseline[]): Row {
     p99VsBare: baseline ? ratio(result.p99Ms, baseline.p99Ms) : null,
     dbQueriesPerRequest:
       report.dbQueries && result.responses > 0 ? Math.round((report.dbQueries.total / result.responses) * 1000) / 1000 : null,
-    cpuMicrosPerResponse: report.cpuMicrosPerResponse ?? null,
+    cpuMicrosPerResponse: report.cpuMicrosPerResponse,
+    dbCpuMicrosPerResponse: report.dbCpuMicrosPerResponse,
     responses: result.responses,
     non2xx: result.non2xx,
   };
@@ -90,6 +96,7 @@ const COLUMNS: Array<{ title: string; cell: (row: Row) => string }> = [
   { title: 'p99 ÷ bare p99', cell: (r) => r.p99VsBare?.toFixed(2) ?? '–' },
   { title: 'db queries/req', cell: (r) => (r.dbQueriesPerRequest === null ? '–' : String(r.dbQueriesPerRequest)) },
   { title: 'server CPU µs/req', cell: (r) => (r.cpuMicrosPerResponse === null ? '–' : String(r.cpuMicrosPerResponse)) },
+  { title: 'DB CPU µs/req', cell: (r) => (r.dbCpuMicrosPerResponse === null ? '–' : r.dbCpuMicrosPerResponse.toFixed(1)) },
   { title: 'responses', cell: (r) => r.responses.toLocaleString('en') },
   { title: 'non-2xx', cell: (r) => String(r.non2xx) },
 ];

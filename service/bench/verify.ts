@@ -16,6 +16,7 @@ import { PepperRing } from '../src/domain/pepper';
 import { Bench, BenchFailure, bodyOf, garbage, progress } from './bench';
 import { killAllChildren, startChild, type Child } from './children';
 import { LOOKUP_SERIES } from './metrics';
+import { findDatabaseServer } from './proc';
 import { baselineOf, publish, type Target } from './report';
 import { createBenchDatabase, dropBenchDatabase, KeySeeder, seedWorkspace, waitForDatabaseQuiet } from './seed';
 
@@ -83,7 +84,15 @@ async function main(): Promise<void> {
     let service = await startService(null);
     progress(`service on ${service.uri}, bare route on ${bare.uri}`);
 
-    const bench = new Bench(workspace);
+    const database = findDatabaseServer(MYSQL_URL);
+    const databaseCpuNote =
+      database.pid === null
+        ? `DB CPU per answer: unknown (–), ${database.reason}`
+        : `DB CPU per answer: ${database.command} (pid ${database.pid}), user + system, from a run's first request until the service has ` +
+          'written its request logs (nothing buffered and no verification query for 1 s; 2.5 s after the last answer with 2 workers), ' +
+          'so the flush of the run is in it; for the bare server, the run alone: what other clients of the database cost meanwhile';
+    progress(databaseCpuNote);
+    const bench = new Bench(workspace, database);
     await bench.probe(service, hotKey!);
     const hotBody = bodyOf(hotKey!);
     const hot = { connections: CONNECTIONS, durationSeconds: DURATION_S, requests: [{ kind: 'hot', expect: 'VALID', body: hotBody }] };
@@ -159,6 +168,7 @@ async function main(): Promise<void> {
     ];
     const mixQueries = mix.dbQueries!;
     const notes = [
+      databaseCpuNote,
       `mix: ${mix.result.responses.toLocaleString('en')} requests, lookup queries Δ ${mixLookups}, ` +
         `all verification DB queries ${mixQueries.total} (${(mixQueries.total / mix.result.responses).toFixed(4)} per request; ${JSON.stringify(mixQueries.byPurpose)})`,
       `answer codes in the mix: ${JSON.stringify(mix.result.codes)}`,
