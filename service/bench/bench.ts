@@ -10,21 +10,13 @@ import { dbQueries, metricsDelta, readMetrics, settle } from './metrics';
 import type { DatabaseServer } from './proc';
 import type { CaseReport } from './report';
 import type { BenchWorkspace } from './seed';
+
 export const PAIRED_ROUNDS = 5;
 
-export interface Paired {
-  bare: LoadResult[];
-  /** Medians over the rounds of service ÷ bare. */
-  throughputRatio: number;
-  p99Ratio: number;
-  /** Median over the rounds of the service's CPU time per answer ÷ the bare route's; null where unknown. */
-  cpuRatio: number | null;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+/** The runs of a paired case, round by round: `bare[i]` was made just before `service[i]`. */
+export interface PairedRuns {
+  bare: CaseReport[];
+  service: CaseReport[];
 }
 
 /** The bench itself failed (as opposed to a target being missed): exit non-zero. */
@@ -60,7 +52,8 @@ const WORKERS_FLUSH_WAIT_MS = 2_500;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Bench {
-  readonly cases: CaseReport[] = [];
+  /** Every measured run, in order. */
+  readonly runs: CaseReport[] = [];
   private readonly warmed = new WeakSet<Child>();
   readonly headers: Record<string, string>;
 
@@ -79,36 +72,23 @@ export class Bench {
     const measured = await this.measure(bare, () => run({}), () => Promise.resolve());
     assertAnswers(name, measured.result);
     const report: CaseReport = { name, ...measured };
-    this.cases.push(report);
+    this.runs.push(report);
     this.report(report);
     return report;
   }
 
   /**
-   * The same load on the bare route and on the service, alternately, `PAIRED_ROUNDS` times. The machine's
+   * The same load on the bare server and on the service, alternately, `PAIRED_ROUNDS` times. The machine's
    * speed drifts over a run (other tenants, the database's background work); each round's ratio compares
-   * runs made seconds apart, and the median of the rounds' ratios is what the targets read.
+   * runs made seconds apart, and the median of the rounds' ratios is what the table and the targets read.
    */
-  async pairs(
-    bare: Child,
-    service: Child,
-    name: string,
-    load: CaseLoad,
-    options: { metrics?: boolean } = {},
-  ): Promise<Paired> {
-    const bareRuns: LoadResult[] = [];
-    const throughput: number[] = [];
-    const p99: number[] = [];
-    const cpu: number[] = [];
+  async pairs(bare: Child, service: Child, name: string, load: CaseLoad, options: { metrics?: boolean } = {}): Promise<PairedRuns> {
+    const runs: PairedRuns = { bare: [], service: [] };
     for (let round = 1; round <= PAIRED_ROUNDS; round++) {
-      const b = await this.bare(bare, `bare (round ${round})`, load);
-      const s = await this.service(service, `${name} (round ${round})`, load, options);
-      bareRuns.push(b.result);
-      throughput.push(s.result.requestsPerSecond / b.result.requestsPerSecond);
-      p99.push(s.result.p99Ms / b.result.p99Ms);
-      if (s.cpuMicrosPerResponse && b.cpuMicrosPerResponse) cpu.push(s.cpuMicrosPerResponse / b.cpuMicrosPerResponse);
+      runs.bare.push(await this.bare(bare, `bare (round ${round} of ${name})`, load));
+      runs.service.push(await this.service(service, `${name} (round ${round})`, load, options));
     }
-    return { bare: bareRuns, throughputRatio: median(throughput), p99Ratio: median(p99), cpuRatio: cpu.length > 0 ? median(cpu) : null };
+    return runs;
   }
 
   /** A run against the service, with what it cost in database round trips (from `GET /metrics`). */
@@ -137,7 +117,7 @@ export class Bench {
       ...(delta ? { dbQueries: dbQueries(delta), metrics: delta } : {}),
       informational: options.informational ?? false,
     };
-    this.cases.push(report);
+    this.runs.push(report);
     this.report(report);
     return report;
   }
