@@ -3,7 +3,7 @@
  * print "listening on <uri>" on stderr. Every child is stopped at the end, on failure and on Ctrl-C.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpuMicrosWithChildren } from './proc';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 3_000;
@@ -13,37 +13,9 @@ export interface Child {
   name: string;
   /** `http://127.0.0.1:PORT` */
   uri: string;
-  /** CPU time the process has used so far (user + system), in µs; null where /proc cannot tell. */
+  /** CPU time the process and its children (workers) have used so far (user + system), in µs; null where /proc cannot tell. */
   cpuMicros(): number | null;
   stop(): Promise<void>;
-}
-
-/** Linux reports a process's CPU time in clock ticks of 1/100 s (USER_HZ) on every common platform. */
-const TICK_MICROS = 10_000;
-
-/** A process's own CPU time, in µs, and its parent's pid; null when it is gone or /proc cannot tell. */
-function statOf(pid: number | string): { cpu: number; ppid: number } | null {
-  try {
-    // Fields after the command name, which may itself contain spaces and ends with ')'.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return { cpu: (Number(fields[11]) + Number(fields[12])) * TICK_MICROS, ppid: Number(fields[1]) };
-  } catch {
-    return null;
-  }
-}
-
-/** CPU time of a process and of its live children (the workers of `keysmith serve` with KEYSMITH_WORKERS > 1). */
-function cpuMicrosOf(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  const own = statOf(pid);
-  if (!own) return null;
-  let total = own.cpu;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || entry === String(pid)) continue;
-    const stat = statOf(entry);
-    if (stat?.ppid === pid) total += stat.cpu;
-  }
-  return total;
 }
 
 const running = new Set<ChildProcess>();
@@ -90,7 +62,7 @@ export function startChild(name: string, args: string[], env: NodeJS.ProcessEnv)
       if (!match) return;
       settled = true;
       clearTimeout(timer);
-      resolvePromise({ name, uri: match[1]!, cpuMicros: () => cpuMicrosOf(child.pid), stop: () => stopChild(child) });
+      resolvePromise({ name, uri: match[1]!, cpuMicros: () => cpuMicrosWithChildren(child.pid), stop: () => stopChild(child) });
     });
   });
 }

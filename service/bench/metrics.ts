@@ -45,12 +45,14 @@ export function dbQueries(delta: Record<string, number>): { byPurpose: Record<st
   return { byPurpose, total };
 }
 
+const BUFFERED_LOGS_SERIES = 'keysmith_verify_buffered_logs';
 const QUIET_MS = 1_000;
 const MAX_SETTLE_MS = 20_000;
 
 /**
- * Waits until the service has made no verification database query for a second (at most 20 s): the
- * leases of the last case returned and its logs flushed, so one case's aftermath is not measured in the next.
+ * Waits until the service holds no request log in memory and has made no verification database query for
+ * a second (at most 20 s): the leases of the last run returned and its logs flushed (the recorder writes
+ * them behind, every second), so a run's aftermath is measured with it and not in the next one.
  */
 export async function settle(baseUri: string): Promise<void> {
   const total = (m: MetricSample): number => dbQueries(Object.fromEntries(m)).total;
@@ -58,8 +60,8 @@ export async function settle(baseUri: string): Promise<void> {
   let last = total(await readMetrics(baseUri));
   while (performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
-    const now = total(await readMetrics(baseUri));
-    if (now === last) return;
-    last = now;
+    const now = await readMetrics(baseUri);
+    if (total(now) === last && (now.get(BUFFERED_LOGS_SERIES) ?? 0) === 0) return;
+    last = total(now);
   }
 }
