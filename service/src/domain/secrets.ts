@@ -59,3 +59,14 @@ export function maskSecret(secret: string): string {
 export function fingerprint(secret: string): string {
   return hash('sha256', secret, 'base64');
 }
+
+/**
+ * Whether two fingerprints are equal, in a time that depends on their length only (every fingerprint is
+ * 44 characters). Compares the strings themselves: a verification turns no fingerprint into a Buffer.
+ */
+export function sameFingerprint(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
+}

@@ -16,8 +16,8 @@ import type { Invalidation, WindowCheck } from './ports';
 /** A key as verification needs it: settings compiled once, when it enters the cache. */
 export interface VerifiableKey {
   id: string;
-  /** The secret's fingerprint (SHA-256), as looked up. */
-  fingerprint: Buffer;
+  /** The secret's fingerprint (SHA-256, base64), as looked up. */
+  fingerprint: string;
   workspaceId: string;
   name: string;
   environment: Environment;
@@ -115,7 +115,7 @@ export class KeyDirectory {
     }
     const workspace = await this.workspace(found.key.workspaceId);
     const policy = found.key.quotaPolicyId ? await this.policy(found.key.workspaceId, found.key.quotaPolicyId) : null;
-    const key = compile(found, Buffer.from(fingerprint, 'base64'), workspace, policy);
+    const key = compile(found, fingerprint, workspace, policy);
     if (generation === this.generation) this.keys.set(fingerprint, key);
     return key;
   }
@@ -177,7 +177,7 @@ export class KeyDirectory {
   }
 }
 
-function compile(found: FoundSecret, fingerprint: Buffer, workspace: Workspace, policy: QuotaPolicy | null): VerifiableKey {
+function compile(found: FoundSecret, fingerprint: string, workspace: Workspace, policy: QuotaPolicy | null): VerifiableKey {
   const { key } = found;
   const limits = effectiveLimits(key, policy);
   const plan: WindowCheck[] = [];

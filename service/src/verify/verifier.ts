@@ -1,7 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { isoTime, type Clock } from '../clock';
 import { UnavailableError } from '../domain/errors';
-import { fingerprint, parseSecret } from '../domain/secrets';
+import { fingerprint, parseSecret, sameFingerprint } from '../domain/secrets';
 import { ipAllowed, normaliseIp, permitted, type VerifyCode, type VerifyRequest, type VerifyResult } from '../domain/verification';
 import { markFirstUse } from '../repositories/verification';
 import type { Database } from '../db/database';
@@ -30,7 +29,7 @@ export interface VerifierDeps {
 }
 
 /** Compared against when no key matched, so an unknown key and a wrong one take the same path. */
-const NO_FINGERPRINT = Buffer.alloc(32);
+const NO_FINGERPRINT = fingerprint('');
 
 interface Decision {
   result: VerifyResult;
@@ -136,7 +135,7 @@ export class Verifier {
     // A secret known to match no key is answered from memory only while the database is up: in an outage it
     // is a 503 like any key that needs the database, so an outage never counts a failed attempt or blocks an IP.
     if (key === undefined || (key === null && !this.deps.health.healthy)) key = await this.fromDatabase(deadline, () => directory.load(secret, name, now));
-    const match = timingSafeEqual(Buffer.from(name, 'base64'), key ? key.fingerprint : NO_FINGERPRINT);
+    const match = sameFingerprint(name, key ? key.fingerprint : NO_FINGERPRINT);
     return match ? key : null;
   }
 

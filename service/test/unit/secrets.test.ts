@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { generateSecret, maskSecret, parseSecret, RANDOM_LENGTH } from '../../src/domain/secrets';
+import { fingerprint, generateSecret, maskSecret, parseSecret, RANDOM_LENGTH, sameFingerprint } from '../../src/domain/secrets';
 import { PepperRing } from '../../src/domain/pepper';
 import { sealSecret, unsealSecret } from '../../src/domain/sealing';
 
@@ -68,5 +68,17 @@ describe('pepper ring', () => {
     expect(unsealSecret(ring, 'idem-1', sealed)).to.equal('acme_live_secret');
     expect(unsealSecret(ring, 'idem-2', sealed)).to.equal(null);
     expect(unsealSecret(PepperRing.parse(v2), 'idem-1', sealed)).to.equal(null);
+  });
+
+  it('fingerprints compare equal only when every character is', () => {
+    const name = fingerprint(generateSecret('acme', 'live'));
+    expect(name).to.have.length(44);
+    expect(sameFingerprint(name, `${name}`)).to.equal(true);
+    for (const i of [0, 21, 42]) {
+      const other = name.slice(0, i) + (name[i] === 'A' ? 'B' : 'A') + name.slice(i + 1);
+      expect(sameFingerprint(name, other), `differs at ${i}`).to.equal(false);
+    }
+    expect(sameFingerprint(name, name.slice(0, 43))).to.equal(false);
+    expect(sameFingerprint(name, fingerprint(generateSecret('acme', 'live')))).to.equal(false);
   });
 });
