@@ -9,8 +9,11 @@ import autocannon from 'autocannon';
 export interface RequestKind {
   kind: string;
   expect: string;
-  /** A fixed body, or one built per request (a fresh key each time); null when there is nothing left. */
-  body: string | (() => string | null);
+  /**
+   * A fixed body; several, sent in turn by each connection (prepared up front, so the load generator does
+   * no work per request); or one built per request (a fresh key each time), null when there is nothing left.
+   */
+  body: string | string[] | (() => string | null);
 }
 
 export interface LoadOptions {
@@ -63,7 +66,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   let instance: autocannon.Instance | undefined;
   let deadline: NodeJS.Timeout | undefined;
 
-  const requests: autocannon.Request[] = options.requests.map((request) => {
+  const requests: autocannon.Request[] = options.requests.flatMap((request) => {
     const tally: Record<string, number> = (codes[request.kind] = {});
     const built: autocannon.Request = {
       method: 'POST',
@@ -79,6 +82,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
       },
     };
     const { body } = request;
+    if (Array.isArray(body)) return body.map((text) => ({ ...built, body: text }));
     if (typeof body === 'string') built.body = body;
     else {
       // autocannon rebuilds the request before each send; a falsy answer would restart the cycle, so
