@@ -15,10 +15,11 @@ const Payload = VerifyPayload.prefs(VALIDATION_OPTIONS);
 /**
  * `POST /v1/verify` served by Node's HTTP server directly, ahead of hapi's router: the call every service
  * makes on every request of its own skips hapi's request lifecycle (most of what a call costs here) but
- * none of its rules. It authenticates with the same function as the root-key scheme, validates with the
- * route's Joi schema (a plain body by a check held to it, see `plainVerifyPayload`), parses JSON as hapi does (prototype poisoning refused), answers errors through the
- * one error mapper and logs the same lines; the listener (`connections.ts`) gives it the same timeouts,
- * client-error handling and draining on stop as hapi's requests. The hapi route stays for everything the
+ * none of its rules. It authenticates with the same function as the root-key scheme, validates as the
+ * route's Joi schema does (a plain body through `plainVerifyPayload`, which a test holds to the schema),
+ * parses JSON as hapi does (prototype poisoning refused), answers errors through the one error mapper and
+ * logs the same lines; the listener (`connections.ts`) gives it the same timeouts, client-error handling
+ * and draining on stop as hapi's requests. The hapi route stays for everything the
  * lane does not take (a compressed body, a query string, a trailing slash) and for `inject()`; a test
  * holds the two to the same answers.
  */
