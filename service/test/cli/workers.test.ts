@@ -23,21 +23,22 @@ function freshGet(url: string): Promise<string> {
   });
 }
 
-/** Which worker answered a scrape of /metrics, and how many VALID verifications it had answered. */
-async function scrape(service: ServiceProcess): Promise<{ pid: number; valid: number }> {
+/** Which worker answered a scrape of /metrics, and how many verifications (of any code) it had answered. */
+async function scrape(service: ServiceProcess): Promise<{ pid: number; answered: number }> {
   const text = await freshGet(`${service.url}/metrics`);
   const pid = /^keysmith_worker_pid (\d+)$/m.exec(text);
   if (!pid) throw new Error(`no keysmith_worker_pid in /metrics:\n${text.slice(0, 500)}`);
-  const valid = /^keysmith_verifications_total\{code="VALID"\} (\d+)$/m.exec(text);
-  return { pid: Number(pid[1]), valid: valid ? Number(valid[1]) : 0 };
+  let answered = 0;
+  for (const match of text.matchAll(/^keysmith_verifications_total\{code="[A-Z_]+"\} (\d+)$/gm)) answered += Number(match[1]);
+  return { pid: Number(pid[1]), answered };
 }
 
-/** The pids seen over `scrapes` fresh connections, with each one's last VALID count. */
+/** The pids seen over `scrapes` fresh connections, with each one's last count of answered verifications. */
 async function workersSeen(service: ServiceProcess, scrapes = 8): Promise<Map<number, number>> {
   const seen = new Map<number, number>();
   for (let i = 0; i < scrapes; i++) {
-    const { pid, valid } = await scrape(service);
-    seen.set(pid, valid);
+    const { pid, answered } = await scrape(service);
+    seen.set(pid, answered);
   }
   return seen;
 }
@@ -90,9 +91,10 @@ describeCluster('keysmith serve with KEYSMITH_WORKERS=2', () => {
     const tally: Record<string, number> = {};
     for (const code of codes) tally[code] = (tally[code] ?? 0) + 1;
     expect(tally).to.deep.equal({ VALID: 100, QUOTA_EXCEEDED: 900 });
-    // Both workers took part: each one's VALID count grew.
+    // Both workers took part: each one answered some of the burst. (Which of them admitted the 100 depends
+    // on timing: a worker whose share of the burst came late finds the quota spent.)
     const after = await workersSeen(service);
-    for (const [pid, valid] of after) expect(valid, `worker ${pid}`).to.be.greaterThan(before.get(pid) ?? 0);
+    for (const [pid, answered] of after) expect(answered, `worker ${pid}`).to.be.greaterThan(before.get(pid) ?? 0);
   });
 
   it('replaces a worker that dies', async function () {
