@@ -41,6 +41,8 @@ export interface Config {
   sessions: SessionSettings;
   /** Processes serving the port (KEYSMITH_WORKERS); 1 is a single process, more run under node:cluster. */
   workers: number;
+  /** A port of its own for GET /metrics of the whole service, every worker's series labelled (KEYSMITH_METRICS_PORT); null: none. */
+  metricsPort: number | null;
 }
 
 export class ConfigError extends Error {}
@@ -81,6 +83,7 @@ const schema = Joi.object({
     .try(Joi.number().integer().min(1).max(256), Joi.string().valid('auto'))
     .default(1)
     .messages({ 'alternatives.types': 'KEYSMITH_WORKERS must be a whole number from 1 to 256, or auto', 'alternatives.match': 'KEYSMITH_WORKERS must be a whole number from 1 to 256, or auto' }),
+  KEYSMITH_METRICS_PORT: Joi.number().integer().min(0).max(65535).empty('').messages({ 'number.base': 'KEYSMITH_METRICS_PORT must be a port number (0–65535)' }),
 }).unknown(true);
 
 /** One Redis (`redis://`, `rediss://`) or a Redis Cluster (several URLs, or `redis+cluster://h1:p1,h2:p2`). */
@@ -108,6 +111,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       `KEYSMITH_WORKERS=${value.KEYSMITH_WORKERS as string} needs KEYSMITH_DATABASE_URL (MySQL): the embedded SQLite database serves one process; leave KEYSMITH_WORKERS at 1`,
     );
+  }
+  const metricsPort = (value.KEYSMITH_METRICS_PORT as number | undefined) ?? null;
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === value.PORT) {
+    throw new ConfigError(`KEYSMITH_METRICS_PORT must differ from PORT (both are ${metricsPort}): it is a listener of its own`);
   }
   return {
     host: value.HOST as string,
@@ -138,5 +145,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginWindowMinutes: value.KEYSMITH_LOGIN_WINDOW_MINUTES as number,
     },
     workers,
+    metricsPort,
   };
 }

@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { openApp } from '../app';
 import type { Config } from '../config';
 import { createLogger, type Logger } from '../logger';
+import { serveMetrics, workerMetricsCollector } from './metricsPort';
 
 /** A worker that dies within this long of its start counts towards the restart backoff. */
 const QUICK_DEATH_MS = 10_000;
@@ -37,9 +38,13 @@ export async function runPrimary(config: Config): Promise<void> {
   };
 
   const alive = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+  // Before any worker starts: a metrics port that cannot be had stops the start.
+  const metricsServer = config.metricsPort === null ? null : await serveMetrics(config.host, config.metricsPort, workerMetricsCollector(alive), logger);
 
   const stopAll = (signal: NodeJS.Signals): void => {
     stopping = true;
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     const workers = alive();
     logger.info({ signal, workers: workers.length }, 'shutting down: every worker finishes its in-flight requests');
     for (const worker of workers) worker.process.kill(signal);

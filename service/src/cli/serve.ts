@@ -4,6 +4,7 @@ import { openApp, type App } from '../app';
 import type { Config } from '../config';
 import { createServer } from '../http/server';
 import { runPrimary, workerLogger } from './cluster';
+import { answerMetricsRequests, serveMetrics } from './metricsPort';
 
 /**
  * `keysmith serve`: migrate (unless turned off), listen, print a root key on the very first start of an
@@ -15,13 +16,23 @@ export async function serve(config: Config): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
   if (cluster.isWorker) return serveWorker(config);
   const app = await openApp(config);
-  const server = await startServer(app, config);
+  const metricsServer =
+    config.metricsPort === null
+      ? null
+      : await serveMetrics(config.host, config.metricsPort, async () => app.metrics.render(), app.logger).catch(async (err: unknown) => {
+          await app.close();
+          throw err;
+        });
+  const server = await startServer(app, config).catch((err: unknown) => {
+    metricsServer?.close();
+    throw err;
+  });
   app.logger.info({ uri: server.info.uri, database: config.database.dialect }, 'keysmith listening');
   process.stderr.write(`Keysmith listening on ${server.info.uri}\n`);
   // Only once the port is ours: a start that fails must not consume the one-time root key.
   if (config.database.dialect === 'sqlite') await printFirstRootKey(app, { host: config.host, port: Number(server.info.port), bootstrapWorkspace: config.bootstrapWorkspace });
 
-  stopOnSignals(app, server, config);
+  stopOnSignals(app, server, config, () => metricsServer?.close());
 }
 
 /**
@@ -43,7 +54,8 @@ async function serveWorker(config: Config): Promise<void> {
 async function startWorker(config: Config): Promise<void> {
   const logger = workerLogger(config);
   const app = await openApp(config, { logger, migrate: false });
-  app.metrics.gauge('keysmith_worker_pid', 'Process id of the worker that answered this scrape (KEYSMITH_WORKERS > 1)', () => process.pid);
+  app.metrics.gauge('keysmith_worker_pid', 'Process id of this worker (KEYSMITH_WORKERS > 1)', () => process.pid);
+  if (config.metricsPort !== null) answerMetricsRequests(app.metrics);
   const server = await startServer(app, config);
   app.logger.info({ uri: server.info.uri }, 'worker ready');
   // The IPC channel to the primary keeps a worker alive: leave once drained, with shutdown's exit code.

@@ -24,16 +24,42 @@ export class Metrics {
   }
 
   render(): string {
-    const lines: string[] = [];
-    for (const [name, { help, values }] of this.counters) {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-      for (const [labels, value] of values) lines.push(`${name}${labels ? `{${labels}}` : ''} ${value}`);
-    }
-    for (const [name, { help, read }] of this.gauges) {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${read()}`);
-    }
-    return `${lines.join('\n')}\n`;
+    return renderSnapshots([{ label: '', snapshot: this.snapshot() }]);
   }
+
+  /** Every counter and gauge as it reads now: what a worker sends the primary for the whole service's metrics. */
+  snapshot(): MetricsSnapshot {
+    return {
+      counters: [...this.counters].map(([name, { help, values }]) => ({ name, help, values: [...values] })),
+      gauges: [...this.gauges].map(([name, { help, read }]) => ({ name, help, value: read() })),
+    };
+  }
+}
+
+export interface MetricsSnapshot {
+  counters: Array<{ name: string; help: string; values: Array<[labels: string, value: number]> }>;
+  gauges: Array<{ name: string; help: string; value: number }>;
+}
+
+/**
+ * Snapshots in the Prometheus text format, each metric's HELP and TYPE once and then its series from every
+ * snapshot, with that snapshot's `label` (`worker="2"`) put first among the series' labels.
+ */
+export function renderSnapshots(snapshots: Array<{ label: string; snapshot: MetricsSnapshot }>): string {
+  const families = new Map<string, { help: string; type: 'counter' | 'gauge'; series: string[] }>();
+  const add = (name: string, help: string, type: 'counter' | 'gauge', labels: string, value: number): void => {
+    let family = families.get(name);
+    if (!family) families.set(name, (family = { help, type, series: [] }));
+    family.series.push(`${name}${labels ? `{${labels}}` : ''} ${value}`);
+  };
+  const join = (a: string, b: string): string => (a && b ? `${a},${b}` : a || b);
+  for (const { label, snapshot } of snapshots) {
+    for (const { name, help, values } of snapshot.counters) for (const [labels, value] of values) add(name, help, 'counter', join(label, labels), value);
+    for (const { name, help, value } of snapshot.gauges) add(name, help, 'gauge', label, value);
+  }
+  const lines: string[] = [];
+  for (const [name, { help, type, series }] of families) lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...series);
+  return `${lines.join('\n')}\n`;
 }
 
 /** The database work verification does, by purpose: what the benchmark reads to show garbage costs none. */

@@ -22,3 +22,17 @@ describe('KEYSMITH_WORKERS in the configuration', () => {
     expect(loadConfig({ KEYSMITH_WORKERS: '1' }).workers).to.equal(1);
   });
 });
+
+describe('KEYSMITH_METRICS_PORT in the configuration', () => {
+  it('is off unless set, and takes a port (0: any free one)', () => {
+    expect(loadConfig({}).metricsPort).to.equal(null);
+    expect(loadConfig({ KEYSMITH_METRICS_PORT: '' }).metricsPort).to.equal(null);
+    expect(loadConfig({ KEYSMITH_METRICS_PORT: '9464' }).metricsPort).to.equal(9464);
+    expect(loadConfig({ KEYSMITH_METRICS_PORT: '0' }).metricsPort).to.equal(0);
+  });
+
+  it('refuses what is not a port, and the service port itself, naming the variable', () => {
+    for (const bad of ['-1', '65536', '1.5', 'metrics']) expect(() => loadConfig({ KEYSMITH_METRICS_PORT: bad }), bad).to.throw(ConfigError, /KEYSMITH_METRICS_PORT/);
+    expect(() => loadConfig({ PORT: '8080', KEYSMITH_METRICS_PORT: '8080' })).to.throw(ConfigError, /KEYSMITH_METRICS_PORT must differ from PORT/);
+  });
+});
