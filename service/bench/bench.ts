@@ -43,14 +43,6 @@ function assertAnswers(name: string, result: LoadResult): void {
 type CaseLoad = Omit<LoadOptions, 'url' | 'headers' | 'checkCodes' | 'progress'>;
 type Measured = Pick<CaseReport, 'result' | 'windowSeconds' | 'cpuMicrosPerResponse' | 'dbCpuMicrosPerResponse'>;
 
-/**
- * With several workers, `GET /metrics` answers for one of them and cannot tell when all have flushed: wait
- * out the recorder's flush interval (1 s) and the write instead.
- */
-const WORKERS_FLUSH_WAIT_MS = 2_500;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export class Bench {
   /** Every measured run, in order. */
   readonly runs: CaseReport[] = [];
@@ -82,39 +74,36 @@ export class Bench {
    * speed drifts over a run (other tenants, the database's background work); each round's ratio compares
    * runs made seconds apart, and the median of the rounds' ratios is what the table and the targets read.
    */
-  async pairs(bare: Child, service: Child, name: string, load: CaseLoad, options: { metrics?: boolean } = {}): Promise<PairedRuns> {
+  async pairs(bare: Child, service: Child, name: string, load: CaseLoad): Promise<PairedRuns> {
     const runs: PairedRuns = { bare: [], service: [] };
     for (let round = 1; round <= PAIRED_ROUNDS; round++) {
       runs.bare.push(await this.bare(bare, `bare (round ${round} of ${name})`, load));
-      runs.service.push(await this.service(service, `${name} (round ${round})`, load, options));
+      runs.service.push(await this.service(service, `${name} (round ${round})`, load));
     }
     return runs;
   }
 
-  /** A run against the service, with what it cost in database round trips (from `GET /metrics`). */
-  async service(
-    service: Child,
-    name: string,
-    load: CaseLoad,
-    /** metrics: false for several workers, where each GET /metrics counts for the one worker that answers it. */
-    options: { informational?: boolean; metrics?: boolean } = {},
-  ): Promise<CaseReport> {
+  /**
+   * A run against the service, with what it cost in database round trips (from `GET /metrics` of the whole
+   * service: its metrics port when it runs workers).
+   */
+  async service(service: Child, name: string, load: CaseLoad, options: { informational?: boolean } = {}): Promise<CaseReport> {
     progress(`${name} (${load.connections} connection(s)):`);
     const run = (over: Partial<LoadOptions>): Promise<LoadResult> =>
       runLoad({ ...load, url: service.uri, headers: this.headers, checkCodes: true, progress, ...over });
-    const withMetrics = options.metrics ?? true;
-    const drained = withMetrics ? () => settle(service.uri) : () => sleep(WORKERS_FLUSH_WAIT_MS);
+    const drained = (): Promise<void> => settle(service.metricsUri);
     await this.warmUp(service, name, load, run);
     // Whatever an earlier run or the warm-up left to write is written before this run is measured.
     await drained();
-    const before = withMetrics ? await readMetrics(service.uri) : null;
+    const before = await readMetrics(service.metricsUri);
     const measured = await this.measure(service, () => run({}), drained);
-    const delta = before ? metricsDelta(before, await readMetrics(service.uri)) : undefined;
+    const delta = metricsDelta(before, await readMetrics(service.metricsUri));
     assertAnswers(name, measured.result);
     const report: CaseReport = {
       name,
       ...measured,
-      ...(delta ? { dbQueries: dbQueries(delta), metrics: delta } : {}),
+      dbQueries: dbQueries(delta),
+      metrics: delta,
       informational: options.informational ?? false,
     };
     this.runs.push(report);
@@ -184,6 +173,6 @@ export class Bench {
         throw new BenchFailure(`verifying ${label} should answer ${expect}; got ${res.status} ${text.slice(0, 300)}`);
       }
     }
-    await readMetrics(service.uri);
+    await readMetrics(service.metricsUri);
   }
 }

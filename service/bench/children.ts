@@ -8,11 +8,15 @@ import { cpuMicrosWithChildren } from './proc';
 const STARTUP_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 3_000;
 const LISTENING = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
+/** KEYSMITH_METRICS_PORT's line, printed before the listening line: the whole service's metrics. */
+const METRICS = /Keysmith metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/;
 
 export interface Child {
   name: string;
   /** `http://127.0.0.1:PORT` */
   uri: string;
+  /** Where `GET /metrics` covers the whole service: its metrics port when it opened one (workers), else `uri`. */
+  metricsUri: string;
   /** CPU time the process and its children (workers) have used so far (user + system), in µs; null where /proc cannot tell. */
   cpuMicros(): number | null;
   stop(): Promise<void>;
@@ -62,7 +66,8 @@ export function startChild(name: string, args: string[], env: NodeJS.ProcessEnv)
       if (!match) return;
       settled = true;
       clearTimeout(timer);
-      resolvePromise({ name, uri: match[1]!, cpuMicros: () => cpuMicrosWithChildren(child.pid), stop: () => stopChild(child) });
+      const metricsUri = METRICS.exec(stderr)?.[1] ?? match[1]!;
+      resolvePromise({ name, uri: match[1]!, metricsUri, cpuMicros: () => cpuMicrosWithChildren(child.pid), stop: () => stopChild(child) });
     });
   });
 }

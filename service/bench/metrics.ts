@@ -3,7 +3,7 @@
  * cost in database round trips.
  */
 
-/** Every sample line as `name{labels}` → value. */
+/** Every sample line as `name{labels}` → value; the series of several workers (`worker="N"`) added up. */
 export type MetricSample = Map<string, number>;
 
 export const LOOKUP_SERIES = 'keysmith_verify_db_queries_total{purpose="lookup"}';
@@ -17,7 +17,9 @@ export async function readMetrics(baseUri: string): Promise<MetricSample> {
     if (line === '' || line.startsWith('#')) continue;
     const space = line.lastIndexOf(' ');
     const value = Number(line.slice(space + 1));
-    if (space > 0 && Number.isFinite(value)) samples.set(line.slice(0, space), value);
+    if (space <= 0 || !Number.isFinite(value)) continue;
+    const series = line.slice(0, space).replace(/\{worker="\d+"\}$/, '').replace(/\{worker="\d+",/, '{');
+    samples.set(series, (samples.get(series) ?? 0) + value);
   }
   return samples;
 }

@@ -59,8 +59,8 @@ function databaseCpuLegend(database: DatabaseServer): string {
   if (database.pid === null) return `DB CPU µs/ans: unknown (–): ${database.reason}.`;
   return (
     `DB CPU µs/ans: ${database.command} (pid ${database.pid}), user + system, over the same window as the server's CPU: from a run's ` +
-    'first request until the service has written that run\'s request logs (nothing buffered and no verification query for 1 s; ' +
-    '2.5 s after the last answer with 2 workers, whose /metrics each answer for one). Page writes InnoDB does later are not in it. ' +
+    'first request until the service has written that run\'s request logs (nothing buffered and no verification query for 1 s, ' +
+    'on every worker). Page writes InnoDB does later are not in it. ' +
     'On the baseline rows (the bare server writes nothing): what other clients of the same database server cost meanwhile, the floor.'
   );
 }
@@ -92,6 +92,9 @@ async function main(): Promise<void> {
         KEYSMITH_LOG_LEVEL: 'warn',
         KEYSMITH_WORKERS: String(workers),
       };
+      // With workers, the primary's metrics port answers for all of them (the service port for one process).
+      delete env.KEYSMITH_METRICS_PORT;
+      if (workers > 1) env.KEYSMITH_METRICS_PORT = '0';
       delete env.KEYSMITH_REDIS_URL;
       if (redisUrl) env.KEYSMITH_REDIS_URL = redisUrl;
       return env;
@@ -120,7 +123,7 @@ async function main(): Promise<void> {
     // The same hot key through two worker processes (KEYSMITH_WORKERS=2), against the same one-process bare server.
     const twoWorkers = await startService(null, 2);
     await bench.probe(twoWorkers, hotKey!);
-    const hotTwo = await bench.pairs(bare, twoWorkers, 'hot VALID, 2 workers', hot, { metrics: false });
+    const hotTwo = await bench.pairs(bare, twoWorkers, 'hot VALID, 2 workers', hot);
     await twoWorkers.stop();
     const garbageRuns = await bench.pairs(bare, service, 'garbage (bad checksum)', {
       ...timed,
@@ -197,7 +200,7 @@ async function main(): Promise<void> {
         'the baseline row at its connections.',
       'CPU µs/ans: the server\'s processes (workers and primary included), user + system, per answer, from the first request until the ' +
         'run\'s request logs are written (the bare server: until the last answer). DB q/ans: verification\'s database round trips from ' +
-        'GET /metrics (lookups, leases, first use, request-log flushes); – with 2 workers, where /metrics answers for one worker.',
+        'GET /metrics (lookups, leases, first use, request-log flushes; with 2 workers, from KEYSMITH_METRICS_PORT, every worker added up).',
       databaseLegend,
     ];
     const notes = [
