@@ -3560,7 +3560,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description too many requests or connections; retry after Retry-After seconds */
+            /** @description LOGIN_THROTTLED: too many wrong passwords for this operator (sign-ins and password checks count together); retry after Retry-After seconds */
             429: {
                 headers: {
                     /** @description seconds to wait before trying again */

@@ -95,7 +95,7 @@ export class ThrottledError extends DomainError {
   readonly code = 'LOGIN_THROTTLED';
 
   constructor(readonly retryAfterSeconds: number) {
-    super(`too many failed sign-ins; try again in ${retryAfterSeconds} seconds`);
+    super(`too many failed sign-ins or password checks; try again in ${retryAfterSeconds} seconds`);
   }
 }
 

@@ -79,24 +79,17 @@ export class SessionService {
    * email; past the limit every attempt is refused (LOGIN_THROTTLED) until the oldest failure ages out.
    */
   async login(input: { email: string; password: string; workspace?: string }, ip: string): Promise<NewSession> {
-    const { db, clock, hasher, settings } = this.deps;
+    const { db, clock, hasher } = this.deps;
     const email = normaliseEmail(input.email);
     const subjects = [`ip:${ip}`, `email:${email}`];
-    const windowMs = settings.loginWindowMinutes * 60_000;
     const now = clock.now();
-    const failures = await loginFailuresSince(db.knex, subjects, new Date(now.getTime() - windowMs));
-    const over = failures.filter((f) => f.count >= settings.loginMaxFailures);
-    if (over.length > 0) {
-      const freeAt = Math.max(...over.map((f) => f.oldest.getTime() + windowMs));
-      throw new ThrottledError(Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)));
-    }
+    await this.refuseWhileThrottled(subjects, now);
     const account = await findOperatorByEmail(db.knex, email);
     const passwordMatches = await hasher.verify(input.password, account?.passwordHash ?? null);
     const memberships = account ? await listMemberships(db.knex, account.id) : [];
     const membership = input.workspace ? memberships.find((m) => m.workspaceSlug === input.workspace) : memberships[0];
     if (!account || !passwordMatches || !membership) {
-      await insertLoginFailures(db.knex, subjects, now);
-      await pruneLoginFailures(db.knex, new Date(now.getTime() - windowMs));
+      await this.countFailure(subjects, now);
       throw new InvalidCredentialsError();
     }
     await clearLoginFailures(db.knex, `email:${email}`);
@@ -133,11 +126,18 @@ export class SessionService {
     await endSession(this.deps.db.knex, context.session.id, this.deps.clock.now());
   }
 
-  /** Needs the current password; ends every other session of the operator (in every workspace). */
+  /**
+   * Needs the current password; ends every other session of the operator (in every workspace). A wrong
+   * current password counts as a failed sign-in for the operator's email, so a stolen session cannot
+   * guess the password faster than sign-in could (past the limit: LOGIN_THROTTLED, for both).
+   */
   async changePassword(context: SessionContext, input: { currentPassword: string; newPassword: string }, requestId?: string): Promise<void> {
     const { db, clock, hasher } = this.deps;
+    const subjects = [`email:${normaliseEmail(context.operator.email)}`];
+    await this.refuseWhileThrottled(subjects, clock.now());
     const account = await findOperatorById(db.knex, context.operator.id);
     if (!account || !(await hasher.verify(input.currentPassword, account.passwordHash))) {
+      await this.countFailure(subjects, clock.now());
       throw ValidationError.forField('currentPassword', 'is not the current password');
     }
     checkPassword(input.newPassword, 'newPassword');
@@ -153,6 +153,21 @@ export class SessionService {
         after: null,
       });
     });
+  }
+
+  /** LOGIN_THROTTLED while any of `subjects` (an address, an email) has had too many failures within the window. */
+  private async refuseWhileThrottled(subjects: string[], now: Date): Promise<void> {
+    const windowMs = this.deps.settings.loginWindowMinutes * 60_000;
+    const failures = await loginFailuresSince(this.deps.db.knex, subjects, new Date(now.getTime() - windowMs));
+    const over = failures.filter((f) => f.count >= this.deps.settings.loginMaxFailures);
+    if (over.length === 0) return;
+    const freeAt = Math.max(...over.map((f) => f.oldest.getTime() + windowMs));
+    throw new ThrottledError(Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)));
+  }
+
+  private async countFailure(subjects: string[], now: Date): Promise<void> {
+    await insertLoginFailures(this.deps.db.knex, subjects, now);
+    await pruneLoginFailures(this.deps.db.knex, new Date(now.getTime() - this.deps.settings.loginWindowMinutes * 60_000));
   }
 
   /** A one-time link to create the workspace's first owner, valid 24 hours. Returns the token (shown once). */

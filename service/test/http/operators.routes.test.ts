@@ -173,6 +173,23 @@ forEachDialect('operators and sessions', (dialect) => {
       expect((await login('changer@acme.test', 'a brand new password', { remoteAddress: '10.3.0.1' })).statusCode).to.equal(200);
     });
 
+    it('counts wrong current passwords with the sign-in failures of the account: a stolen session cannot guess faster', async () => {
+      await addOperator('guessed@acme.test', 'developer');
+      const stolen = await signIn('guessed@acme.test');
+      for (let i = 0; i < 10; i++) {
+        const wrong = await asOperator(stolen, 'POST', '/v1/auth/password', { currentPassword: `guess number ${i}`, newPassword: 'the thief wants this' });
+        expect(wrong.statusCode).to.equal(400);
+      }
+      const throttled = await asOperator(stolen, 'POST', '/v1/auth/password', { currentPassword: PASSWORD, newPassword: 'the thief wants this' });
+      expect(throttled.statusCode, 'the right password, once throttled').to.equal(429);
+      expect(json(throttled).error.code).to.equal('LOGIN_THROTTLED');
+      expect(Number(throttled.headers['retry-after'])).to.equal(15 * 60);
+      expect((await login('guessed@acme.test', PASSWORD, { remoteAddress: '10.4.0.1' })).statusCode, 'sign-in shares the count').to.equal(429);
+      h.clock.advance(15 * 60_000);
+      const changed = await asOperator(stolen, 'POST', '/v1/auth/password', { currentPassword: PASSWORD, newPassword: 'a brand new password' });
+      expect(changed.statusCode, changed.payload).to.equal(204);
+    });
+
     it('refuses a state-changing call without the right X-CSRF-Token (403 CSRF_FAILED), and takes it with it', async () => {
       const s = await signIn('dev@acme.test');
       for (const csrf of [null, 'wrong', `${s.csrf}x`]) {

@@ -144,7 +144,10 @@ export function registerAuthRoutes(server: Server, services: Services): void {
       auth: SESSION_STRATEGY,
       validate: { payload: PasswordPayload },
       responses: { 204: null },
-      errors: { 403: 'CSRF_FAILED: X-CSRF-Token missing or wrong' },
+      errors: {
+        403: 'CSRF_FAILED: X-CSRF-Token missing or wrong',
+        429: "LOGIN_THROTTLED: too many wrong passwords for this operator (sign-ins and password checks count together); retry after Retry-After seconds",
+      },
       handler: async (request, h) => {
         await sessions.changePassword(sessionOf(request).context, request.payload as { currentPassword: string; newPassword: string }, requestIdOf(request));
         return h.response().code(204);
