@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { expectNoAxeViolations } from './axe';
 import { useBrowser } from './browser';
-import { ConsoleService, fetchInPage, PASSWORD, signIn } from './service';
+import { ConsoleService, useConsoleService, fetchInPage, PASSWORD, signIn } from './service';
 
 // Getting in and out of the console in a real browser: the first owner from the setup link, signing in
 // (one generic error, throttling), the session cookie and its CSRF token, expiry and signing out.
@@ -11,13 +11,7 @@ describe('console in a browser: setup, sign-in and sessions', function () {
   const browser = useBrowser();
   let service: ConsoleService;
 
-  before(async () => {
-    service = await ConsoleService.start();
-  });
-  afterEach(function () {
-    return service?.afterTest(this.currentTest);
-  });
-  after(() => service?.stop());
+  useConsoleService((started) => (service = started));
 
   async function page(): Promise<Page> {
     return (await service.context(browser())).newPage();

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { expectNoAxeViolations } from './axe';
 import { useBrowser } from './browser';
-import { ConsoleService, signIn, type Operator } from './service';
+import { ConsoleService, rowNamed, signedInPage, useConsoleService, type Operator } from './service';
 
 // The keys page as a developer uses it: create a key with every field and copy its secret once, find
 // keys again by search and filters kept in the URL, act on several at once, and all of it by keyboard.
@@ -12,25 +12,12 @@ describe('console in a browser: the keys page', function () {
   let service: ConsoleService;
   let developer: Operator;
 
+  useConsoleService((started) => (service = started));
   before(async () => {
-    service = await ConsoleService.start();
     developer = await service.addOperator('developer');
   });
-  afterEach(function () {
-    return service?.afterTest(this.currentTest);
-  });
-  after(() => service?.stop());
 
-  async function signedIn(): Promise<Page> {
-    const p = await (await service.context(browser())).newPage();
-    await signIn(p, developer);
-    return p;
-  }
-
-  /** The row whose row header is the key's name. */
-  function row(p: Page, name: string) {
-    return p.getByRole('row').filter({ has: p.getByRole('rowheader', { name, exact: true }) });
-  }
+  const signedIn = (): Promise<Page> => signedInPage(service, browser(), developer);
 
   it('leads from the empty state to creating the first key', async () => {
     const p = await signedIn();
@@ -92,7 +79,7 @@ describe('console in a browser: the keys page', function () {
     await again.waitFor({ state: 'detached' });
     await shown.getByRole('button', { name: 'I have saved the key' }).click();
     await shown.waitFor({ state: 'detached' });
-    await row(p, 'Webshop integration').waitFor();
+    await rowNamed(p, 'Webshop integration').waitFor();
     expect(await p.content(), 'the page forgets the secret once closed').not.to.contain(secret);
 
     const sdk = service.sdk();
@@ -154,25 +141,25 @@ describe('console in a browser: the keys page', function () {
     const p = await signedIn();
     await p.getByLabel('Search keys').fill(tag);
     await p.waitForURL((url) => url.searchParams.get('q') === tag);
-    await row(p, `${tag} reports`).waitFor();
+    await rowNamed(p, `${tag} reports`).waitFor();
     expect(await p.getByRole('rowheader').allInnerTexts()).to.have.members([`${tag} billing live`, `${tag} billing dev`, `${tag} reports`]);
 
     await p.getByLabel('Deployment').selectOption('development');
     await p.waitForURL((url) => url.searchParams.get('environment') === 'development');
-    await row(p, `${tag} billing live`).waitFor({ state: 'detached' });
+    await rowNamed(p, `${tag} billing live`).waitFor({ state: 'detached' });
     expect(await p.getByRole('rowheader').allInnerTexts()).to.deep.equal([`${tag} billing dev`]);
 
     // A reload (or a shared link) shows the same filtered list.
     await p.reload();
-    await row(p, `${tag} billing dev`).waitFor();
+    await rowNamed(p, `${tag} billing dev`).waitFor();
     expect(await p.getByLabel('Search keys').inputValue()).to.equal(tag);
     expect(await p.getByRole('rowheader').allInnerTexts()).to.deep.equal([`${tag} billing dev`]);
 
     await p.goto(`/console/keys?q=${tag}&status=disabled`);
-    await row(p, `${tag} reports`).waitFor();
+    await rowNamed(p, `${tag} reports`).waitFor();
     expect(await p.getByRole('rowheader').allInnerTexts()).to.deep.equal([`${tag} reports`]);
     await p.goto(`/console/keys?tag=${tag}&group=payments`);
-    await row(p, `${tag} billing live`).waitFor();
+    await rowNamed(p, `${tag} billing live`).waitFor();
     expect(await p.getByRole('rowheader').allInnerTexts()).to.have.members([`${tag} billing live`, `${tag} billing dev`]);
     await p.context().close();
   });
@@ -193,20 +180,20 @@ describe('console in a browser: the keys page', function () {
       await confirm.waitFor({ state: 'detached' });
     };
     await bulk('Disable', [`${tag} 1`, `${tag} 2`]);
-    await row(p, `${tag} 2`).getByText(/disabled/i).waitFor();
+    await rowNamed(p, `${tag} 2`).getByText(/disabled/i).waitFor();
     expect((await sdk.keys.get(keys[0]!.key.id)).status).to.equal('disabled');
     expect((await sdk.keys.get(keys[2]!.key.id)).status).to.equal('active');
     await bulk('Enable', [`${tag} 1`]);
-    await row(p, `${tag} 1`).getByText(/active/i).waitFor();
+    await rowNamed(p, `${tag} 1`).getByText(/active/i).waitFor();
     await bulk('Revoke', [`${tag} 1`, `${tag} 3`]);
-    await row(p, `${tag} 3`).getByText(/revoked/i).waitFor();
+    await rowNamed(p, `${tag} 3`).getByText(/revoked/i).waitFor();
     expect((await sdk.keys.get(keys[0]!.key.id)).status).to.equal('revoked');
     expect((await sdk.keys.get(keys[1]!.key.id)).status).to.equal('disabled');
 
     // Delete goes through for a key never used and is reported, not done, for a used one.
     await bulk('Delete', [`${tag} 2`, `${tag} 4`]);
     await p.getByText(new RegExp(`^Delete: 1 of 2 done\\. Not done: ${tag} 4: `)).waitFor();
-    await row(p, `${tag} 2`).waitFor({ state: 'detached' });
+    await rowNamed(p, `${tag} 2`).waitFor({ state: 'detached' });
     expect((await sdk.keys.list({ tag })).items.map((k) => k.name).sort()).to.deep.equal([`${tag} 1`, `${tag} 3`, `${tag} 4`]);
     await p.context().close();
   });
@@ -255,7 +242,7 @@ describe('console in a browser: the keys page', function () {
     const saved = p.getByRole('button', { name: 'I have saved the key' });
     for (let i = 0; i < 10 && !(await saved.evaluate((el) => el === document.activeElement)); i++) await p.keyboard.press('Tab');
     await p.keyboard.press('Enter');
-    await row(p, name).waitFor();
+    await rowNamed(p, name).waitFor();
     expect((await service.sdk().verify(secret)).code).to.equal('VALID');
 
     const stored = await p.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + location.href + document.cookie);

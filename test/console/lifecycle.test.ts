@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Locator, Page } from 'playwright-core';
 import { expectNoAxeViolations } from './axe';
 import { useBrowser } from './browser';
-import { ConsoleService, signIn, type Operator } from './service';
+import { ConsoleService, rowNamed, signedInPage, useConsoleService, type Operator } from './service';
 
 // One key's life through the console: edit, rotate with an overlap, disable and enable, revoke with a
 // typed confirmation, delete (only while unused), and its charts and request logs after verifications.
@@ -12,28 +12,16 @@ describe('console in a browser: a key from edit to delete', function () {
   let service: ConsoleService;
   let developer: Operator;
 
+  useConsoleService((started) => (service = started));
   before(async () => {
-    service = await ConsoleService.start();
     developer = await service.addOperator('developer');
   });
-  afterEach(function () {
-    return service?.afterTest(this.currentTest);
-  });
-  after(() => service?.stop());
 
-  async function signedIn(): Promise<Page> {
-    const p = await (await service.context(browser())).newPage();
-    await signIn(p, developer);
-    return p;
-  }
-
-  function row(p: Page, name: string): Locator {
-    return p.getByRole('row').filter({ has: p.getByRole('rowheader', { name, exact: true }) });
-  }
+  const signedIn = (): Promise<Page> => signedInPage(service, browser(), developer);
 
   /** Clicks a row's action and confirms it in the dialog, whose confirm button repeats the action's name. */
   async function rowAction(p: Page, name: string, action: string, typed?: string): Promise<void> {
-    await row(p, name).getByRole('button', { name: action, exact: true }).click();
+    await rowNamed(p, name).getByRole('button', { name: action, exact: true }).click();
     const dialog = p.getByRole('dialog');
     if (typed !== undefined) await dialog.getByRole('textbox').fill(typed);
     await dialog.getByRole('button', { name: action, exact: true }).click();
@@ -98,13 +86,13 @@ describe('console in a browser: a key from edit to delete', function () {
     const p = await signedIn();
     await p.goto(`/console/keys?q=${encodeURIComponent(name)}`);
     await rowAction(p, name, 'Disable');
-    await row(p, name).getByText(/disabled/i).waitFor();
+    await rowNamed(p, name).getByText(/disabled/i).waitFor();
     expect((await sdk.verify(created.secret)).code).to.equal('DISABLED');
     await rowAction(p, name, 'Enable');
-    await row(p, name).getByText(/active/i).waitFor();
+    await rowNamed(p, name).getByText(/active/i).waitFor();
     expect((await sdk.verify(created.secret)).code).to.equal('VALID');
 
-    await row(p, name).getByRole('button', { name: 'Revoke', exact: true }).click();
+    await rowNamed(p, name).getByRole('button', { name: 'Revoke', exact: true }).click();
     const confirm = p.getByRole('dialog', { name: `Revoke ${name}?` });
     const revoke = confirm.getByRole('button', { name: 'Revoke', exact: true });
     expect(await revoke.isDisabled(), 'revoke waits for the typed name').to.be.true;
@@ -112,7 +100,7 @@ describe('console in a browser: a key from edit to delete', function () {
     expect(await revoke.isDisabled(), 'a name typed almost right is not enough').to.be.true;
     await confirm.getByLabel(`Type ${name} to confirm`).fill(name);
     await revoke.click();
-    await row(p, name).getByText(/revoked/i).waitFor();
+    await rowNamed(p, name).getByText(/revoked/i).waitFor();
     expect((await sdk.verify(created.secret)).code).to.equal('REVOKED');
     await p.context().close();
   });
@@ -126,7 +114,7 @@ describe('console in a browser: a key from edit to delete', function () {
     const p = await signedIn();
     await p.goto(`/console/keys?q=${encodeURIComponent(unused.key.name)}`);
     await rowAction(p, unused.key.name, 'Delete');
-    await row(p, unused.key.name).waitFor({ state: 'detached' });
+    await rowNamed(p, unused.key.name).waitFor({ state: 'detached' });
     expect((await sdk.keys.list({ q: unused.key.name })).items).to.have.length(0);
 
     await p.goto(`/console/keys/${used.key.id}`);

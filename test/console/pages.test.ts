@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { expectNoAxeViolations } from './axe';
 import { useBrowser } from './browser';
 import { screenshot } from './screenshots';
-import { ConsoleService, signIn, type Operator } from './service';
+import { ConsoleService, useConsoleService, signIn, type Operator } from './service';
 
 // Every page of the console over a workspace with realistic content: zero axe violations (WCAG 2 A and
 // AA) in light and dark colour schemes, usable at 375 px, the security headers, and the screenshots
@@ -15,8 +15,8 @@ describe('console in a browser: every page', function () {
   let owner: Operator;
   let detailId: string;
 
+  useConsoleService((started) => (service = started));
   before(async () => {
-    service = await ConsoleService.start();
     owner = await service.addOperator('owner', 'Ada Lovelace', 'ada@example.com');
     const sdk = service.sdk();
     const policy = await sdk.quotaPolicies.create({ name: 'standard', quota: { daily: 10_000, monthly: 200_000 }, rateLimit: { limit: 60, windowSeconds: 60 } });
@@ -44,10 +44,6 @@ describe('console in a browser: every page', function () {
     await service.harness.app.flush();
     detailId = webshop.key.id;
   });
-  afterEach(function () {
-    return service?.afterTest(this.currentTest);
-  });
-  after(() => service?.stop());
 
   /**
    * A page whose clock reads the service's (moved) clock, so "last used 5 minutes ago" in the pictures

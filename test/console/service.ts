@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { Harness } from '@keysmith/service/dist/test/helpers/harness';
 import { Keysmith } from '@keysmith/sdk';
 
@@ -103,6 +103,35 @@ export class ConsoleService {
   async stop(): Promise<void> {
     await this.harness.stop();
   }
+}
+
+/**
+ * The suite's service: started before its tests (then handed to `started`, ahead of the suite's own
+ * \`before\` hooks), checked after each test (see \`afterTest\`), stopped at the end.
+ */
+export function useConsoleService(started: (service: ConsoleService) => void): void {
+  let service: ConsoleService | undefined;
+  before(async () => {
+    service = await ConsoleService.start();
+    started(service);
+  });
+  afterEach(function () {
+    return service?.afterTest(this.currentTest);
+  });
+  after(() => service?.stop());
+}
+
+/** A new page in a context of its own, signed in as \`operator\` through the login page. */
+export async function signedInPage(service: ConsoleService, browser: Browser, operator: Pick<Operator, 'email' | 'password'>): Promise<Page> {
+  const page = await (await service.context(browser)).newPage();
+  await signIn(page, operator);
+  return page;
+}
+
+/** The row whose row header is \`name\`, in the whole page or one table of it. */
+export function rowNamed(scope: Page | Locator, name: string): Locator {
+  const page = 'page' in scope ? scope.page() : scope;
+  return scope.getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
 }
 
 /** Signs in through the login page as a person does and waits for the keys page. */

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { expectNoAxeViolations } from './axe';
 import { useBrowser } from './browser';
-import { ConsoleService, fetchInPage, PASSWORD, signIn, type Operator, type Role } from './service';
+import { ConsoleService, rowNamed, signedInPage, useConsoleService, fetchInPage, PASSWORD, signIn, type Operator, type Role } from './service';
 
 // Quota policies, workspace settings, root keys and operators through the console, and what each role
 // may see and do: a viewer gets no write buttons, and the API refuses their writes.
@@ -12,26 +12,12 @@ describe('console in a browser: policies, workspace, root keys and roles', funct
   let service: ConsoleService;
   const operators: Partial<Record<Role, Operator>> = {};
 
+  useConsoleService((started) => (service = started));
   before(async () => {
-    service = await ConsoleService.start();
     for (const role of ['owner', 'viewer'] as const) operators[role] = await service.addOperator(role);
   });
-  afterEach(function () {
-    return service?.afterTest(this.currentTest);
-  });
-  after(() => service?.stop());
 
-  async function signedIn(role: Role): Promise<Page> {
-    const p = await (await service.context(browser())).newPage();
-    await signIn(p, operators[role]!);
-    return p;
-  }
-
-  /** The row whose row header is `name`, in the whole page or one table of it. */
-  function row(scope: Page | Locator, name: string): Locator {
-    const page = 'page' in scope ? scope.page() : scope;
-    return scope.getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
-  }
+  const signedIn = (role: Role): Promise<Page> => signedInPage(service, browser(), operators[role]!);
 
   const unique = (prefix: string): string => `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -46,12 +32,12 @@ describe('console in a browser: policies, workspace, root keys and roles', funct
     await create.getByLabel('Daily quota').fill('10000');
     await create.getByLabel('Rate limit', { exact: true }).fill('30');
     await create.getByRole('button', { name: 'Create', exact: true }).click();
-    await row(p, name).waitFor();
+    await rowNamed(p, name).waitFor();
     const policy = (await sdk.quotaPolicies.list()).items.find((x) => x.name === name)!;
     expect(policy.quota).to.deep.equal({ daily: 10000 });
     expect(policy.rateLimit).to.deep.equal({ limit: 30, windowSeconds: 60 });
 
-    await row(p, name).getByRole('button', { name: 'Edit', exact: true }).click();
+    await rowNamed(p, name).getByRole('button', { name: 'Edit', exact: true }).click();
     const edit = p.getByRole('dialog', { name: `Edit ${name}` });
     await edit.getByLabel('Monthly quota').fill('200000');
     await edit.getByRole('button', { name: 'Save', exact: true }).click();
@@ -60,7 +46,7 @@ describe('console in a browser: policies, workspace, root keys and roles', funct
 
     const user = await sdk.keys.create({ name: unique('policy user'), quotaPolicyId: policy.id });
     await p.reload();
-    await row(p, name).getByRole('button', { name: 'Delete', exact: true }).click();
+    await rowNamed(p, name).getByRole('button', { name: 'Delete', exact: true }).click();
     const confirm = p.getByRole('dialog', { name: `Delete ${name}?` });
     await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
     await confirm.getByRole('alert').waitFor();
@@ -69,9 +55,9 @@ describe('console in a browser: policies, workspace, root keys and roles', funct
     await confirm.getByRole('button', { name: 'Cancel' }).click();
 
     await sdk.keys.update(user.key.id, { quotaPolicyId: null });
-    await row(p, name).getByRole('button', { name: 'Delete', exact: true }).click();
+    await rowNamed(p, name).getByRole('button', { name: 'Delete', exact: true }).click();
     await p.getByRole('dialog', { name: `Delete ${name}?` }).getByRole('button', { name: 'Delete', exact: true }).click();
-    await row(p, name).waitFor({ state: 'detached' });
+    await rowNamed(p, name).waitFor({ state: 'detached' });
     expect((await sdk.quotaPolicies.list()).items.map((x) => x.id)).not.to.include(policy.id);
     await p.context().close();
   });
@@ -107,16 +93,16 @@ describe('console in a browser: policies, workspace, root keys and roles', funct
     expect(secret).to.match(/^acme_root_/);
     await shown.getByRole('button', { name: 'I have saved the key' }).click();
     const keys = p.getByRole('region', { name: 'Root keys table' });
-    await row(keys, name).getByText('keys:verify, keys:read').or(row(keys, name).getByText('keys:read, keys:verify')).waitFor();
+    await rowNamed(keys, name).getByText('keys:verify, keys:read').or(rowNamed(keys, name).getByText('keys:read, keys:verify')).waitFor();
     expect(await p.content(), 'the secret is gone from the page once saved').not.to.contain(secret);
     const asRootKey = { headers: { authorization: `Bearer ${secret}` } };
     expect((await fetch(`${service.baseUrl}/v1/keys`, asRootKey)).status).to.equal(200);
 
-    await row(keys, name).getByRole('button', { name: 'Revoke', exact: true }).click();
+    await rowNamed(keys, name).getByRole('button', { name: 'Revoke', exact: true }).click();
     const confirm = p.getByRole('dialog', { name: `Revoke root key ${name}?` });
     await confirm.getByLabel(`Type ${name} to confirm`).fill(name);
     await confirm.getByRole('button', { name: 'Revoke', exact: true }).click();
-    await row(keys, name).getByText('revoked').waitFor();
+    await rowNamed(keys, name).getByText('revoked').waitFor();
     expect((await fetch(`${service.baseUrl}/v1/keys`, asRootKey)).status).to.equal(401);
     await p.context().close();
   });
@@ -134,13 +120,13 @@ describe('console in a browser: policies, workspace, root keys and roles', funct
     await add.getByLabel('Initial password').fill(PASSWORD);
     await add.getByRole('button', { name: 'Add', exact: true }).click();
     const people = p.getByRole('region', { name: 'Operators table' });
-    await row(people, name).getByRole('cell', { name: 'developer' }).waitFor();
+    await rowNamed(people, name).getByRole('cell', { name: 'developer' }).waitFor();
 
-    await row(people, name).getByRole('button', { name: 'Edit', exact: true }).click();
+    await rowNamed(people, name).getByRole('button', { name: 'Edit', exact: true }).click();
     const edit = p.getByRole('dialog', { name: `Edit ${name}` });
     await edit.getByLabel('Role').selectOption('admin');
     await edit.getByRole('button', { name: 'Save', exact: true }).click();
-    await row(people, name).getByRole('cell', { name: 'admin' }).waitFor();
+    await rowNamed(people, name).getByRole('cell', { name: 'admin' }).waitFor();
 
     const them = await (await service.context(browser())).newPage();
     await signIn(them, { email, password: PASSWORD });
@@ -148,7 +134,7 @@ describe('console in a browser: policies, workspace, root keys and roles', funct
     await them.context().close();
 
     // The one owner demoting themselves would leave the workspace without one.
-    const me = row(people, `${(await fetchInPage(p, 'GET', '/v1/auth/session')).body.operator.name} (you)`);
+    const me = rowNamed(people, `${(await fetchInPage(p, 'GET', '/v1/auth/session')).body.operator.name} (you)`);
     await me.getByRole('button', { name: 'Edit', exact: true }).click();
     const self = p.getByRole('dialog', { name: /^Edit / });
     await self.getByLabel('Role').selectOption('admin');
