@@ -1,18 +1,17 @@
 import { expect } from 'chai';
 import { AuthenticationError, BadRequestError, NotFoundError, PermissionDeniedError, type Keysmith } from '@keysmith/sdk';
 import { forEachDialect } from '@keysmith/service/dist/test/helpers/databases';
-import { LiveService, rejectionOf, uniqueName } from './service';
+import { LiveService, rejectionOf, uniqueName, useLiveService } from './service';
 
 // Root keys, key usage and the logs outcome filter through the SDK, against the real service over HTTP.
 forEachDialect('SDK against the service: root keys, key usage, logs by outcome', (dialect) => {
   let service: LiveService;
   let client: Keysmith;
 
-  before(async () => {
-    service = await LiveService.start(dialect);
-    client = service.client();
+  useLiveService(dialect, (started, startedClient) => {
+    service = started;
+    client = startedClient;
   });
-  after(() => service.stop());
 
   it('rootKeys.create answers a working secret once; list shows the key without it; revoke refuses it on the next call', async () => {
     const name = uniqueName('ci reader');

@@ -1,18 +1,17 @@
 import { expect } from 'chai';
 import { BadRequestError, ConflictError, NotFoundError, PermissionDeniedError, PreconditionFailedError, type Keysmith } from '@keysmith/sdk';
 import { forEachDialect } from '@keysmith/service/dist/test/helpers/databases';
-import { LiveService, rejectionOf, uniqueName } from './service';
+import { LiveService, rejectionOf, uniqueName, useLiveService } from './service';
 
 // Quota policies, audit events and the workspace through the SDK, against the real service over HTTP.
 forEachDialect('SDK against the service: policies, audit events, workspace', (dialect) => {
   let service: LiveService;
   let client: Keysmith;
 
-  before(async () => {
-    service = await LiveService.start(dialect);
-    client = service.client();
+  useLiveService(dialect, (started, startedClient) => {
+    service = started;
+    client = startedClient;
   });
-  after(() => service.stop());
 
   it('quotaPolicies.create makes a policy keys can use; a taken name is a ConflictError', async () => {
     const name = uniqueName('policy');

@@ -11,7 +11,7 @@ import {
   TimeoutError,
 } from '@keysmith/sdk';
 import { forEachDialect } from '@keysmith/service/dist/test/helpers/databases';
-import { LiveService, rejectionOf, uniqueName } from './service';
+import { LiveService, rejectionOf, uniqueName, useLiveService } from './service';
 
 // Every call of the keys resource and verify, against the real service over HTTP: one happy path and one
 // error path each, with the error class and code a user would branch on.
@@ -19,11 +19,10 @@ forEachDialect('SDK against the service: keys and verify', (dialect) => {
   let service: LiveService;
   let client: Keysmith;
 
-  before(async () => {
-    service = await LiveService.start(dialect);
-    client = service.client();
+  useLiveService(dialect, (started, startedClient) => {
+    service = started;
+    client = startedClient;
   });
-  after(() => service.stop());
 
   it('keys.create returns the key and its secret, which verifies; a taken name is a ConflictError', async () => {
     const name = uniqueName('create');

@@ -44,3 +44,13 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected the call to fail, and it succeeded');
 }
+
+/** The suite's service, started before its tests and stopped after them; `started` gets it and acme's client. */
+export function useLiveService(dialect: Dialect, started: (service: LiveService, client: Keysmith) => void): void {
+  let service: LiveService | undefined;
+  before(async () => {
+    service = await LiveService.start(dialect);
+    started(service, service.client());
+  });
+  after(() => service?.stop());
+}
