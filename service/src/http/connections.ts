@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import type { Socket } from 'node:net';
 import Boom from '@hapi/boom';
 import type { Server } from '@hapi/hapi';
+import type { WireLane } from './wireLane';
 
 /** How long a client may take to send a request, and how many connections may be open at once. */
 export interface ConnectionLimits {
@@ -25,7 +26,7 @@ export interface Lane {
 
 /** Node's own answers to a connection that has no request to answer with (no body: nothing can follow). */
 const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
-const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+export const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
 /** Node's client error for a request (or the headers of one) not received within its timeout. */
 function isTimeout(err: Error): boolean {
@@ -40,8 +41,18 @@ const handedToHapi = new WeakMap<Socket, Error>();
  * received in time) means for the request being read on that connection.
  */
 export function clientErrorAsBoom(err: Error): Boom.Boom {
-  if (isTimeout(err)) return Boom.clientTimeout('the request was not received in full in time');
+  if (isTimeout(err)) return requestTimedOut();
   return Boom.badRequest('the request is not valid HTTP/1.1 (the body or the next request does not parse)');
+}
+
+/** A request whose body did not arrive within the request timeout. */
+export function requestTimedOut(): Boom.Boom {
+  return Boom.clientTimeout('the request was not received in full in time');
+}
+
+/** How often requests past their time are looked for (Node's default is 30 s: too coarse for short timeouts). */
+export function checkingIntervalMs(limits: ConnectionLimits): number {
+  return Math.max(10, Math.min(1000, Math.floor(limits.headersTimeoutMs / 10)));
 }
 
 /** The client error hapi was told of on this connection (for its answer to say what it was), once. */
@@ -57,8 +68,7 @@ export function createListener(limits: ConnectionLimits): NodeServer {
   const listener = createHttpServer({
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
-    // How often Node looks for requests past their time; its default is 30 s.
-    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(limits.headersTimeoutMs / 10))),
+    connectionsCheckingInterval: checkingIntervalMs(limits),
   });
   listener.maxConnections = limits.maxConnections;
   return listener;
@@ -70,19 +80,23 @@ export function createListener(limits: ConnectionLimits): NodeServer {
  * flight finishes, whichever of the two serves it. hapi tracks only its own requests: left to it, a stop
  * cut the lane's off and a client error answered for them with a bare 400.
  */
-export function installConnections(server: Server, lane: Lane, options: { drainTimeoutMs: number }): void {
+export function installConnections(server: Server, lane: Lane, wire: WireLane, options: { drainTimeoutMs: number }): void {
   const listener: NodeServer = server.listener;
   /** Requests not yet answered, oldest first, with their responses. */
   const inFlight = new Map<ServerResponse, IncomingMessage>();
   let draining = false;
   let drained: (() => void) | null = null;
+  const settled = (): boolean => inFlight.size === 0 && wire.inFlight === 0;
   const track = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight.set(res, req);
     if (draining) res.shouldKeepAlive = false;
     res.once('close', () => {
       inFlight.delete(res);
-      if (drained && inFlight.size === 0) drained();
+      if (drained && settled()) drained();
     });
+  };
+  wire.onSettled = () => {
+    if (drained && settled()) drained();
   };
 
   const hapiRequest = listener.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
@@ -131,8 +145,9 @@ export function installConnections(server: Server, lane: Lane, options: { drainT
   server.ext('onPreStop', async () => {
     draining = true;
     for (const res of inFlight.keys()) if (!res.headersSent) res.shouldKeepAlive = false;
+    wire.drain();
     if (listener.listening) listener.close();
-    if (inFlight.size === 0) return;
+    if (settled()) return;
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       drained = resolve;
@@ -141,5 +156,6 @@ export function installConnections(server: Server, lane: Lane, options: { drainT
     clearTimeout(timer);
     drained = null;
     if (inFlight.size > 0) listener.closeAllConnections();
+    wire.closeAll();
   });
 }

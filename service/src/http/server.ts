@@ -16,10 +16,11 @@ import { registerOperatorRoutes } from './routes/operators';
 import { registerPolicyRoutes } from './routes/policies';
 import { registerRootKeyRoutes } from './routes/rootKeys';
 import { registerUsageRoutes } from './routes/usage';
-import { registerVerifyRoutes } from './routes/verify';
+import { registerVerifyRoutes, VERIFY_MAX_BYTES, VERIFY_PATH } from './routes/verify';
 import { registerWorkspaceRoutes } from './routes/workspace';
 import { clientErrorAsBoom, createListener, DEFAULT_CONNECTION_LIMITS, installConnections, takeClientError, type ConnectionLimits } from './connections';
 import { createVerifyLane } from './verifyLane';
+import { installWireLane } from './wireLane';
 
 export interface ServerOptions {
   host?: string;
@@ -108,6 +109,8 @@ export async function createServer(app: App, options: ServerOptions = {}): Promi
   });
   // Unknown paths still answer in the error format, naming the path.
   server.route({ method: '*', path: '/{p*}', handler: () => { throw Boom.notFound(); } });
-  installConnections(server, createVerifyLane(app), { drainTimeoutMs: options.drainTimeoutMs ?? 5000 });
+  const lane = createVerifyLane(app);
+  const wire = installWireLane(server.listener, lane, limits, VERIFY_PATH, VERIFY_MAX_BYTES);
+  installConnections(server, lane, wire, { drainTimeoutMs: options.drainTimeoutMs ?? 5000 });
   return server;
 }

@@ -12,26 +12,54 @@ import { plainVerifyPayload, VERIFY_MAX_BYTES, VERIFY_PATH, VERIFY_SCOPE, Verify
 /** The route's schema with the server's validation options compiled in, rather than merged on every call. */
 const Payload = VerifyPayload.prefs(VALIDATION_OPTIONS);
 
+/** What the lane reads of a request's head, whichever reader took it off the wire. */
+export interface LaneHead {
+  authorization: string | undefined;
+  contentType: string | undefined;
+  /** X-Request-Id as the caller sent it. */
+  requestId: string | undefined;
+}
+
+/** An answer ready to be written: every reply also carries Content-Type, Cache-Control and Content-Length. */
+export interface LaneReply {
+  status: number;
+  requestId: string;
+  /** Headers of this answer's own (an error's WWW-Authenticate or Retry-After; X-Request-Id). */
+  headers: Record<string, string>;
+  text: string;
+  /** The request was refused before its body was read in full. */
+  refused: boolean;
+}
+
 /**
- * `POST /v1/verify` served by Node's HTTP server directly, ahead of hapi's router: the call every service
- * makes on every request of its own skips hapi's request lifecycle (most of what a call costs here) but
- * none of its rules. It authenticates with the same function as the root-key scheme, validates as the
- * route's Joi schema does (a plain body through `plainVerifyPayload`, which a test holds to the schema),
- * parses JSON as hapi does (prototype poisoning refused), answers errors through the one error mapper and
- * logs the same lines; the listener (`connections.ts`) gives it the same timeouts, client-error handling
- * and draining on stop as hapi's requests. The hapi route stays for everything the
- * lane does not take (a compressed body, a query string, a trailing slash) and for `inject()`; a test
- * holds the two to the same answers.
+ * The verify lane: `POST /v1/verify`, the call every service makes on every request of its own, answered
+ * without hapi's request lifecycle (most of what a call costs there) but with none of its rules skipped.
+ * It authenticates with the same function as the root-key scheme, validates as the route's Joi schema
+ * does (a plain body through `plainVerifyPayload`, which a test holds to the schema), parses JSON as hapi
+ * does (prototype poisoning refused), answers errors through the one error mapper and logs the same
+ * lines. Two readers feed it: the wire reader (`wire.ts`), which serves connections that carry nothing
+ * but plain verify calls, and Node's HTTP server (`connections.ts`) for the verify calls of every other
+ * connection. The hapi route stays for everything the lane does not take (a compressed body, a query
+ * string, a trailing slash) and for `inject()`; a test holds them all to the same answers.
  */
-export function createVerifyLane(app: App): Lane {
-  /** How to stop waiting for the body of each request being served. */
+export interface VerifyLane extends Lane {
+  /** The answer to one request, given its body or why the body will not arrive; null if the client left. */
+  reply(head: LaneHead, body: Buffer | Error): Promise<LaneReply | null>;
+  /** Logs an answer written `received` ms (epoch) after its request arrived. */
+  answered(reply: LaneReply, received: number): void;
+}
+
+export function createVerifyLane(app: App): VerifyLane {
+  /** How to stop waiting for the body of each request being served by Node's HTTP server. */
   const bodies = new WeakMap<ServerResponse, BodyWait>();
+  const answered = (reply: LaneReply, received: number): void =>
+    logRequest(app.logger, { requestId: reply.requestId, method: 'POST', route: VERIFY_PATH, status: reply.status, durationMs: Date.now() - received });
   return {
     takes: (req) => req.method === 'POST' && req.url === VERIFY_PATH && req.headers['content-encoding'] === undefined,
     serve: (req, res) => {
       const body = new BodyWait();
       bodies.set(res, body);
-      void answer(app, req, res, body);
+      void answer(app, req, res, body, answered);
     },
     fail: (res, error) => {
       const body = bodies.get(res);
@@ -39,42 +67,54 @@ export function createVerifyLane(app: App): Lane {
       body.fail(error);
       return true;
     },
+    reply: (head, body) => verifyReply(app, head, () => (body instanceof Error ? Promise.reject(body) : body)),
+    answered,
   };
 }
 
-async function answer(app: App, req: IncomingMessage, res: ServerResponse, body: BodyWait): Promise<void> {
-  const received = Date.now();
-  const given = req.headers['x-request-id'];
-  const requestId = requestIdFor(typeof given === 'string' ? given : undefined);
-  let status = 200;
-  let result: unknown;
-  const headers: Record<string, string> = {};
+/** The lane's answer to one request; `body` resolves once it has been read (after authentication). */
+async function verifyReply(app: App, head: LaneHead, body: () => Buffer | Promise<Buffer>): Promise<LaneReply | null> {
+  const requestId = requestIdFor(head.requestId);
   try {
-    const rootKey = await authenticateBearer(app.services.rootKeys, req.headers.authorization, VERIFY_SCOPE, `POST ${VERIFY_PATH}`);
-    const payload = parseJson(await body.read(req, VERIFY_MAX_BYTES), req.headers['content-type']);
-    result = await app.verifier.verify(rootKey.workspaceId, plainVerifyPayload(payload) ?? validated(payload));
+    const rootKey = await authenticateBearer(app.services.rootKeys, head.authorization, VERIFY_SCOPE, `POST ${VERIFY_PATH}`);
+    const payload = parseJson(await body(), head.contentType);
+    const result = await app.verifier.verify(rootKey.workspaceId, plainVerifyPayload(payload) ?? validated(payload));
+    return { status: 200, requestId, headers: { 'x-request-id': requestId }, text: JSON.stringify(result), refused: false };
   } catch (err) {
-    if (err instanceof ClientGone) return;
+    if (err instanceof ClientGone) return null;
     const context: ErrorContext = { requestId, method: 'POST', path: VERIFY_PATH, routePath: VERIFY_PATH, maxBytes: VERIFY_MAX_BYTES };
     const cause = err instanceof Error ? err : new Error(String(err));
     const mapped = toHttpError(cause, context);
     logFailure(app.logger, requestId, mapped.status, cause);
-    ({ status, body: result } = mapped);
-    Object.assign(headers, mapped.headers);
-    // An unread (refused, oversized or broken) body must not be taken for the next request on this connection.
-    if (!req.complete) headers.connection = 'close';
+    return { status: mapped.status, requestId, headers: { ...mapped.headers, 'x-request-id': requestId }, text: JSON.stringify(mapped.body), refused: true };
   }
-  const text = JSON.stringify(result);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-cache',
-    'content-length': Buffer.byteLength(text),
-    'x-request-id': requestId,
-  });
-  res.end(text);
-  logRequest(app.logger, { requestId, method: 'POST', route: VERIFY_PATH, status, durationMs: Date.now() - received });
 }
+
+/** A lane request that came through Node's HTTP server (a connection that also carries other calls). */
+async function answer(app: App, req: IncomingMessage, res: ServerResponse, body: BodyWait, answered: VerifyLane['answered']): Promise<void> {
+  const received = Date.now();
+  const given = req.headers['x-request-id'];
+  const head: LaneHead = {
+    authorization: req.headers.authorization,
+    contentType: req.headers['content-type'],
+    requestId: typeof given === 'string' ? given : undefined,
+  };
+  const reply = await verifyReply(app, head, () => body.read(req, VERIFY_MAX_BYTES));
+  if (!reply) return;
+  const headers: Record<string, string | number> = {
+    ...reply.headers,
+    'content-type': LANE_CONTENT_TYPE,
+    'cache-control': 'no-cache',
+    'content-length': Buffer.byteLength(reply.text),
+  };
+  // An unread (refused, oversized or broken) body must not be taken for the next request on this connection.
+  if (reply.refused && !req.complete) headers.connection = 'close';
+  res.writeHead(reply.status, headers);
+  res.end(reply.text);
+  answered(reply, received);
+}
+
+export const LANE_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** The body as the route's Joi schema takes it, or the 400 naming every problem. */
 function validated(payload: unknown): VerifyRequest {

@@ -46,7 +46,7 @@ function comparable(answer: Answer): Body {
   return { status: answer.status, headers, body };
 }
 
-describe('POST /v1/verify: the lane that serves it over HTTP answers as the hapi route does', () => {
+describe('POST /v1/verify: the lane that serves it over HTTP, on the wire and through Node\'s HTTP server, answers as the hapi route does', () => {
   let h: Harness;
   let uri: string;
   let secret: string;
@@ -68,6 +68,22 @@ describe('POST /v1/verify: the lane that serves it over HTTP answers as the hapi
     await h.stop();
   });
 
+  /**
+   * `call` on a kept-alive connection that first carried a health check: the wire reader has handed it to
+   * Node's HTTP server, so the call goes through the lane there.
+   */
+  async function afterHealthCheck(call: (agent: Agent) => Promise<Answer>): Promise<Answer> {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        httpRequest(`${uri}/healthz`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+      });
+      return await call(agent);
+    } finally {
+      agent.destroy();
+    }
+  }
+
   const as = (rootKey: () => string, extra: Record<string, string> = { 'content-type': 'application/json' }) => async (): Promise<Record<string, string>> => ({
     authorization: `Bearer ${rootKey()}`,
     ...extra,
@@ -80,9 +96,12 @@ describe('POST /v1/verify: the lane that serves it over HTTP answers as the hapi
       const before = answeredByHapi;
       const lane = await post(uri, '/v1/verify', sent, text);
       expect(answeredByHapi - before, 'calls of the lane that hapi answered').to.equal(0);
+      const handedOver = await afterHealthCheck((agent) => post(uri, '/v1/verify', sent, text, agent));
+      expect(answeredByHapi - before, 'calls of the lane that hapi answered, besides the health check').to.equal(1);
       const route = await h.server.inject({ method: 'POST', url: '/v1/verify', headers: sent, payload: text });
       const routeAnswer: Answer = { status: route.statusCode, headers: route.headers as Record<string, string>, body: JSON.parse(route.payload) as Body };
       expect(comparable(lane), `lane ${JSON.stringify(lane.body)}`).to.deep.equal(comparable(routeAnswer));
+      expect(comparable(handedOver), `lane through Node's HTTP server ${JSON.stringify(handedOver.body)}`).to.deep.equal(comparable(routeAnswer));
       if (sent['x-request-id'] === undefined) expect(lane.headers['x-request-id']).to.match(/^req_/);
       if (lane.body.error) expect(lane.body.error.requestId).to.equal(lane.headers['x-request-id']);
     });
