@@ -17,12 +17,22 @@ const MORE: WireHead = { kind: 'more' };
 const OTHER: WireHead = { kind: 'other' };
 const END_OF_HEAD = Buffer.from('\r\n\r\n');
 
-/** A header line: a token, a colon, a value of visible characters, blanks and obs-text, blanks around it dropped (RFC 9112 §5). */
-const HEADER_LINE = /([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*((?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?)[ \t]*\r\n/y;
+/** Characters of a header name (an RFC 9110 token), by code. */
+const TOKEN = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN[c.charCodeAt(0)] = 1;
 const DIGITS = /^\d{1,9}$/;
+const isBlank = (c: number): boolean => c === 0x20 || c === 0x09;
+
+/** Whether the header name at `from` (a token, `length` long) is `lower`, in any case. */
+function named(text: string, from: number, length: number, lower: string): boolean {
+  if (length !== lower.length) return false;
+  // Within a token, `| 0x20` folds A-Z onto a-z and changes nothing a lower-case name could match otherwise.
+  for (let i = 0; i < length; i++) if ((text.charCodeAt(from + i) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
 
 /** Headers that make a request one the lane leaves to Node's HTTP server, whatever their value. */
-const LEFT_TO_NODE = new Set(['transfer-encoding', 'content-encoding', 'expect', 'upgrade']);
+const LEFT_TO_NODE = ['transfer-encoding', 'content-encoding', 'expect', 'upgrade'];
 
 export interface WireLimits {
   /** `POST <path> HTTP/1.1`: the only request line the wire reader takes. */
@@ -55,46 +65,54 @@ export function readHead(buffer: Buffer, requestLine: Buffer, limits: WireLimits
   let contentType: string | undefined;
   let requestId: string | undefined;
   let contentLength: string | undefined;
+  let seenContentLength = false;
   let connection: string | undefined;
-  let host: string | undefined;
-  HEADER_LINE.lastIndex = 0;
-  while (HEADER_LINE.lastIndex < lines.length) {
-    const match = HEADER_LINE.exec(lines);
-    if (!match) return OTHER;
-    const name = match[1]!.toLowerCase();
-    const value = match[2]!;
-    switch (name) {
-      case 'authorization':
-        if (authorization !== undefined) return OTHER;
-        authorization = value;
-        break;
-      case 'content-type':
-        if (contentType !== undefined) return OTHER;
-        contentType = value;
-        break;
-      case 'x-request-id':
-        if (requestId !== undefined) return OTHER;
-        requestId = value;
-        break;
-      case 'content-length':
-        if (contentLength !== undefined || !DIGITS.test(value)) return OTHER;
-        contentLength = value;
-        break;
-      case 'connection':
-        if (connection !== undefined) return OTHER;
-        connection = value.toLowerCase();
-        if (connection !== 'keep-alive' && connection !== 'close') return OTHER;
-        break;
-      case 'host':
-        if (host !== undefined) return OTHER;
-        host = value;
-        break;
-      default:
-        if (LEFT_TO_NODE.has(name)) return OTHER;
+  let host = false;
+  // Each line: a token, a colon, a value of visible characters, blanks and obs-text, the blanks around it dropped (RFC 9112 §5).
+  for (let at = 0; at < lines.length; ) {
+    const eol = lines.indexOf('\r\n', at);
+    const colon = lines.indexOf(':', at);
+    if (colon <= at || colon > eol) return OTHER;
+    for (let i = at; i < colon; i++) {
+      const c = lines.charCodeAt(i);
+      if (c > 127 || TOKEN[c] === 0) return OTHER;
     }
+    let from = colon + 1;
+    let to = eol;
+    while (from < to && isBlank(lines.charCodeAt(from))) from++;
+    while (to > from && isBlank(lines.charCodeAt(to - 1))) to--;
+    for (let i = from; i < to; i++) {
+      const c = lines.charCodeAt(i);
+      if ((c < 0x20 && c !== 0x09) || c === 0x7f) return OTHER;
+    }
+    const length = colon - at;
+    if (named(lines, at, length, 'authorization')) {
+      if (authorization !== undefined) return OTHER;
+      authorization = lines.slice(from, to);
+    } else if (named(lines, at, length, 'content-type')) {
+      if (contentType !== undefined) return OTHER;
+      contentType = lines.slice(from, to);
+    } else if (named(lines, at, length, 'x-request-id')) {
+      if (requestId !== undefined) return OTHER;
+      requestId = lines.slice(from, to);
+    } else if (named(lines, at, length, 'content-length')) {
+      contentLength = lines.slice(from, to);
+      if (seenContentLength || !DIGITS.test(contentLength)) return OTHER;
+      seenContentLength = true;
+    } else if (named(lines, at, length, 'connection')) {
+      if (connection !== undefined) return OTHER;
+      connection = lines.slice(from, to).toLowerCase();
+      if (connection !== 'keep-alive' && connection !== 'close') return OTHER;
+    } else if (named(lines, at, length, 'host')) {
+      if (host) return OTHER;
+      host = true;
+    } else {
+      for (const name of LEFT_TO_NODE) if (named(lines, at, length, name)) return OTHER;
+    }
+    at = eol + 2;
   }
   // Node refuses an HTTP/1.1 request without Host with a 400 of its own.
-  if (host === undefined) return OTHER;
+  if (!host) return OTHER;
   const bodyLength = contentLength === undefined ? 0 : Number(contentLength);
   if (bodyLength > limits.maxBodyBytes) return OTHER;
   return { kind: 'request', headLength, bodyLength, close: connection === 'close', head: { authorization, contentType, requestId } };
