@@ -77,8 +77,9 @@ export function createListener(limits: ConnectionLimits): NodeServer {
 /**
  * What the HTTP listener does below hapi and the lane: client errors, so that one on a connection never
  * eats the answer of a request already taken; and draining on `server.stop()`, so that every request in
- * flight finishes, whichever of the two serves it. hapi tracks only its own requests: left to it, a stop
- * cut the lane's off and a client error answered for them with a bare 400.
+ * flight finishes, whichever of the two serves it, and those the wire reader (`wireLane.ts`) is reading or
+ * answering too. hapi tracks only its own requests: left to it, a stop cut the lane's off and a client
+ * error answered for them with a bare 400.
  */
 export function installConnections(server: Server, lane: Lane, wire: WireLane, options: { drainTimeoutMs: number }): void {
   const listener: NodeServer = server.listener;

@@ -27,7 +27,7 @@ export interface LaneReply {
   /** Headers of this answer's own (an error's WWW-Authenticate or Retry-After; X-Request-Id). */
   headers: Record<string, string>;
   text: string;
-  /** The request was refused before its body was read in full. */
+  /** The answer is an error, which may come before the body was read in full. */
   refused: boolean;
 }
 

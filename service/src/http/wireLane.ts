@@ -44,6 +44,8 @@ const enum Waiting {
  * Its timeouts, its answers to them and its part in draining are Node's and `connections.ts`'s.
  */
 export function installWireLane(listener: NodeServer, lane: VerifyLane, limits: ConnectionLimits, path: string, maxBodyBytes: number): WireLane {
+  // Node's HTTP server takes a connection through its one 'connection' listener, `connectionListener`
+  // (Node 20 to 26); a socket given to it later is served as if just accepted (the event's documented use).
   const nodeConnection = listener.listeners('connection').find((l) => l.name === 'connectionListener') as ((socket: Socket) => void) | undefined;
   if (!nodeConnection) throw new Error('the HTTP listener has no connection listener of Node\'s to hand connections to');
   listener.removeListener('connection', nodeConnection);
