@@ -101,12 +101,7 @@ async function answer(app: App, req: IncomingMessage, res: ServerResponse, body:
   };
   const reply = await verifyReply(app, head, () => body.read(req, VERIFY_MAX_BYTES));
   if (!reply) return;
-  const headers: Record<string, string | number> = {
-    ...reply.headers,
-    'content-type': LANE_CONTENT_TYPE,
-    'cache-control': 'no-cache',
-    'content-length': Buffer.byteLength(reply.text),
-  };
+  const headers: Record<string, string | number> = { ...reply.headers, ...LANE_HEADERS, 'content-length': Buffer.byteLength(reply.text) };
   // An unread (refused, oversized or broken) body must not be taken for the next request on this connection.
   if (reply.refused && !req.complete) headers.connection = 'close';
   res.writeHead(reply.status, headers);
@@ -114,7 +109,8 @@ async function answer(app: App, req: IncomingMessage, res: ServerResponse, body:
   answered(reply, received);
 }
 
-export const LANE_CONTENT_TYPE = 'application/json; charset=utf-8';
+/** The headers every lane answer carries, besides its own and Content-Length. */
+export const LANE_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' };
 
 /** The body as the route's Joi schema takes it, or the 400 naming every problem. */
 function validated(payload: unknown): VerifyRequest {

@@ -1,7 +1,7 @@
 import type { Server as NodeServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { checkingIntervalMs, REQUEST_TIMEOUT, requestTimedOut, type ConnectionLimits } from './connections';
-import { LANE_CONTENT_TYPE, type LaneReply, type VerifyLane } from './verifyLane';
+import { LANE_HEADERS, type LaneReply, type VerifyLane } from './verifyLane';
 import { formatAnswer, readHead, requestLineOf, type WireHead, type WireLimits } from './wire';
 
 /** What the wire reader does at the stop of the service (`installConnections` calls it). */
@@ -20,7 +20,9 @@ export interface WireLane {
 const MAX_HEAD_BYTES = 16 * 1024;
 /** Bytes a connection may send ahead of the answers it waits for before it is read no further. */
 const MAX_AHEAD_BYTES = 128 * 1024;
-const FIXED_HEADERS = `content-type: ${LANE_CONTENT_TYPE}\r\ncache-control: no-cache\r\n`;
+const FIXED_HEADERS = Object.entries(LANE_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
 
 /** What a connection waits for, and so what its deadline means. */
 const enum Waiting {
@@ -57,7 +59,6 @@ export function installWireLane(listener: NodeServer, lane: VerifyLane, limits: 
     limits,
     headLimits: { path, maxBodyBytes, maxHeadBytes: MAX_HEAD_BYTES },
     requestLine: requestLineOf(path),
-    keepAliveSeconds: () => (listener.keepAliveTimeout > 0 ? Math.floor(listener.keepAliveTimeout / 1000) : null),
     keepAliveMs: () => listener.keepAliveTimeout,
     draining: false,
     inFlight: 0,
@@ -106,7 +107,7 @@ interface Wire {
   limits: ConnectionLimits;
   headLimits: WireLimits;
   requestLine: Buffer;
-  keepAliveSeconds(): number | null;
+  /** Node's keep-alive timeout for the listener (its `Keep-Alive: timeout=` in seconds, and the idle time allowed). */
   keepAliveMs(): number;
   draining: boolean;
   /** Requests taken (their head read) and not yet answered, on every connection. */
@@ -189,7 +190,7 @@ class WireConnection {
     if (this.socket.isPaused()) this.socket.resume();
     const buffer = this.buffer;
     if (buffer === null) {
-      if (this.ended || (this.wire.draining && this.waiting !== Waiting.Head)) this.close();
+      if (this.ended) this.close();
       return;
     }
     const request = this.pending ?? readHead(buffer, this.wire.requestLine, this.wire.headLimits);
@@ -228,7 +229,8 @@ class WireConnection {
       this.socket.destroy();
     } else {
       const closing = close || this.wire.draining;
-      const bytes = formatAnswer(reply, FIXED_HEADERS, now, closing ? null : this.wire.keepAliveSeconds());
+      const keepAliveMs = this.wire.keepAliveMs();
+      const bytes = formatAnswer(reply, FIXED_HEADERS, now, closing || keepAliveMs <= 0 ? null : Math.floor(keepAliveMs / 1000));
       this.wire.lane.answered(reply, received);
       if (closing) {
         this.done = true;
