@@ -176,6 +176,12 @@ class WireConnection {
   private readonly onClose = (): void => {
     this.done = true;
     this.wire.forget(this);
+    if (this.pending !== null) {
+      // A request whose body never came: no longer in flight.
+      this.pending = null;
+      this.wire.inFlight--;
+      this.wire.settled();
+    }
   };
 
   private startRequest(now: number): void {
@@ -193,11 +199,17 @@ class WireConnection {
       if (this.ended) this.close();
       return;
     }
-    const request = this.pending ?? readHead(buffer, this.wire.requestLine, this.wire.headLimits);
-    if (request.kind === 'other') return this.handOver();
-    if (request.kind === 'more') {
-      if (this.ended) this.socket.destroy();
-      return;
+    let request = this.pending;
+    if (request === null) {
+      const head = readHead(buffer, this.wire.requestLine, this.wire.headLimits);
+      if (head.kind === 'other') return this.handOver();
+      if (head.kind === 'more') {
+        if (this.ended) this.socket.destroy();
+        return;
+      }
+      // In flight from its head on, as Node counts a request: a stop waits for the body and the answer.
+      request = head;
+      this.wire.inFlight++;
     }
     const length = request.headLength + request.bodyLength;
     if (buffer.length < length) {
@@ -215,7 +227,6 @@ class WireConnection {
   private answer(request: LaneRequest, body: Buffer | Error): void {
     const received = this.requestStart;
     this.waiting = Waiting.Answer;
-    this.wire.inFlight++;
     this.wire.lane.reply(request.head, body).then(
       (reply) => this.write(reply, request.close || body instanceof Error, received),
       () => this.write(null, true, received),

@@ -98,3 +98,48 @@ describe('POST /v1/verify on the wire: connections of verify calls, and what is 
     expect(JSON.parse(body.toString('utf8')).error.details[0]).to.deep.equal({ field: 'ключ', message: 'ключ is not allowed' });
   });
 });
+
+describe('POST /v1/verify on the wire, at the stop', () => {
+  let h: Harness;
+  let port: number;
+  let secret: string;
+  before(async () => {
+    h = await Harness.start('sqlite');
+    await h.server.start();
+    port = h.server.info.port as number;
+    secret = (await h.createKey({})).secret;
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  it('waits for a call whose body is still arriving, answers it with Connection: close, and closes an idle connection at once', async () => {
+    const body = JSON.stringify({ key: secret });
+    const half = Math.floor(body.length / 2);
+    const head = `POST /v1/verify HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${h.tenants.acme.rootKey}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const slow = connect(port, '127.0.0.1');
+    const idle = connect(port, '127.0.0.1');
+    let slowText = '';
+    let idleText = '';
+    slow.setEncoding('utf8').on('data', (chunk: string) => (slowText += chunk));
+    idle.setEncoding('utf8').on('data', (chunk: string) => (idleText += chunk));
+    const slowClosed = new Promise<void>((resolve) => slow.on('close', () => resolve()));
+    const idleClosed = new Promise<void>((resolve) => idle.on('close', () => resolve()));
+    slow.write(head + body.slice(0, half));
+    idle.write(head + body);
+    while (!idleText.includes('"VALID"')) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The only request in flight anywhere is the slow one: the stop used to close it unanswered.
+    let stopped = false;
+    const stopping = h.server.stop({ timeout: 5000 }).then(() => (stopped = true));
+    await idleClosed;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stopped, 'stopped before the slow call was answered').to.equal(false);
+    slow.end(body.slice(half));
+    await slowClosed;
+    await stopping;
+    const answers = answersIn(slowText);
+    expect(answers.map((a) => a.status), slowText).to.deep.equal([200]);
+    expect(answers[0]!.headers.connection).to.equal('close');
+    expect(JSON.parse(answers[0]!.body).code).to.equal('VALID');
+  });
+});
