@@ -113,7 +113,9 @@ describe('POST /v1/verify on the wire, at the stop', () => {
     await h.stop();
   });
 
-  it('waits for a call whose body is still arriving, answers it with Connection: close, and closes an idle connection at once', async () => {
+  it('waits for a call whose body is still arriving (not for one whose client left), answers it with Connection: close, and closes an idle connection at once', async function () {
+    // Shorter than the stop's drain timeout (5 s): a stop held by a call nobody will finish fails the test.
+    this.timeout(4000);
     const body = JSON.stringify({ key: secret });
     const half = Math.floor(body.length / 2);
     const head = `POST /v1/verify HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${h.tenants.acme.rootKey}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
@@ -127,10 +129,15 @@ describe('POST /v1/verify on the wire, at the stop', () => {
     const idleClosed = new Promise<void>((resolve) => idle.on('close', () => resolve()));
     slow.write(head + body.slice(0, half));
     idle.write(head + body);
+    // A client that leaves mid-body: its call is no longer in flight.
+    const gone = connect(port, '127.0.0.1');
+    gone.write(head + body.slice(0, half));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    gone.destroy();
     while (!idleText.includes('"VALID"')) await new Promise((resolve) => setTimeout(resolve, 10));
     // The only request in flight anywhere is the slow one: the stop used to close it unanswered.
     let stopped = false;
-    const stopping = h.server.stop({ timeout: 5000 }).then(() => (stopped = true));
+    const stopping = h.server.stop().then(() => (stopped = true));
     await idleClosed;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(stopped, 'stopped before the slow call was answered').to.equal(false);
