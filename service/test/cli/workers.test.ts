@@ -19,6 +19,7 @@ function freshGet(url: string): Promise<string> {
       res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve(text));
     });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} in 5 s`)));
     req.on('error', reject);
   });
 }
@@ -104,7 +105,8 @@ describeCluster('keysmith serve with KEYSMITH_WORKERS=2', () => {
     let seen = new Map<number, number>();
     for (let i = 0; i < 100; i++) {
       await sleep(100);
-      seen = await workersSeen(service, 4);
+      // A connection node:cluster handed to the victim just before it died is lost with it: try again.
+      seen = await workersSeen(service, 4).catch(() => seen);
       if (seen.size === 2 && !seen.has(victim!)) break;
     }
     expect(seen.has(victim!), 'the killed worker still answers').to.equal(false);
