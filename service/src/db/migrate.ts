@@ -5,6 +5,7 @@ import * as verification from './migrations/20261123200000_verification';
 import * as workspaceBalance from './migrations/20261126100000_workspace_balance';
 import * as consoleReads from './migrations/20261126150000_console_reads';
 import * as operators from './migrations/20261126300000_operators';
+import * as unmatchedRequestLogs from './migrations/20261207100000_unmatched_request_logs';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261126100000_workspace_balance': workspaceBalance,
   '20261126150000_console_reads': consoleReads,
   '20261126300000_operators': operators,
+  '20261207100000_unmatched_request_logs': unmatchedRequestLogs,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -59,18 +59,40 @@ export interface KeyUse {
  */
 const LOG_BATCH = 500;
 const USE_BATCH = 200;
-const LOG_COLUMNS = 'workspace_id, key_id, endpoint, code, duration_micros, client_ip, credits_spent, created_at';
+
+/** Where a request log goes: a verification that found its key, or one that matched none (no key, no credits). */
+interface LogTable {
+  name: string;
+  columns: string[];
+  values(log: RequestLogEntry): Array<string | number | null>;
+}
+
+const KEY_LOGS: LogTable = {
+  name: 'request_logs',
+  columns: ['workspace_id', 'key_id', 'endpoint', 'code', 'duration_micros', 'client_ip', 'credits_spent', 'created_at'],
+  values: (l) => [l.workspaceId, l.keyId, l.endpoint, l.code, l.durationMicros, l.clientIp, l.creditsSpent, l.createdAt],
+};
+
+const UNMATCHED_LOGS: LogTable = {
+  name: 'unmatched_request_logs',
+  columns: ['workspace_id', 'endpoint', 'code', 'duration_micros', 'client_ip', 'created_at'],
+  values: (l) => [l.workspaceId, l.endpoint, l.code, l.durationMicros, l.clientIp, l.createdAt],
+};
 
 /**
  * One multi-row INSERT of request logs, its values escaped by the driver's own escaping: on MySQL half
  * the CPU per row of the query builder with bindings, which a flush of thousands of rows pays every second.
  */
-function mysqlLogInsert(logs: RequestLogEntry[]): string {
-  const rows = logs.map(
-    (l) =>
-      `(${escape(l.workspaceId)},${escape(l.keyId)},${escape(l.endpoint)},${escape(l.code)},${escape(l.durationMicros)},${escape(l.clientIp)},${escape(l.creditsSpent)},${escape(l.createdAt)})`,
-  );
-  return `insert into request_logs (${LOG_COLUMNS}) values ${rows.join(',')}`;
+function mysqlLogInsert(table: LogTable, logs: RequestLogEntry[]): string {
+  // Plain loops: as cheap per row as a hand-written template, where map and join cost a fifth more.
+  let sql = `insert into ${table.name} (${table.columns.join(', ')}) values `;
+  for (let r = 0; r < logs.length; r++) {
+    const values = table.values(logs[r]!);
+    sql += r === 0 ? '(' : ',(';
+    for (let i = 0; i < values.length; i++) sql += (i === 0 ? '' : ',') + escape(values[i]);
+    sql += ')';
+  }
+  return sql;
 }
 
 /**
@@ -101,24 +123,20 @@ export async function writeUsage(db: Database, logs: RequestLogEntry[], uses: Ma
 }
 
 async function insertLogs(tx: Queryable, dialect: Dialect, logs: RequestLogEntry[]): Promise<void> {
-  for (let i = 0; i < logs.length; i += LOG_BATCH) {
-    const batch = logs.slice(i, i + LOG_BATCH);
-    if (dialect === 'mysql') await tx.raw(mysqlLogInsert(batch));
-    else await tx('request_logs').insert(batch.map(logRow));
+  const matched = logs.filter((l) => l.keyId !== null);
+  const unmatched = matched.length === logs.length ? [] : logs.filter((l) => l.keyId === null);
+  for (const [table, rows] of [[KEY_LOGS, matched], [UNMATCHED_LOGS, unmatched]] as const) {
+    for (let i = 0; i < rows.length; i += LOG_BATCH) {
+      const batch = rows.slice(i, i + LOG_BATCH);
+      if (dialect === 'mysql') await tx.raw(mysqlLogInsert(table, batch));
+      else await tx(table.name).insert(batch.map((l) => rowOf(table, l)));
+    }
   }
 }
 
-function logRow(l: RequestLogEntry): Record<string, string | number | null> {
-  return {
-    workspace_id: l.workspaceId,
-    key_id: l.keyId,
-    endpoint: l.endpoint,
-    code: l.code,
-    duration_micros: l.durationMicros,
-    client_ip: l.clientIp,
-    credits_spent: l.creditsSpent,
-    created_at: l.createdAt,
-  };
+function rowOf(table: LogTable, log: RequestLogEntry): Record<string, string | number | null> {
+  const values = table.values(log);
+  return Object.fromEntries(table.columns.map((column, i) => [column, values[i]!]));
 }
 
 /** `case id when ? then ? … end`: a per-key value inside one UPDATE. */

@@ -100,6 +100,32 @@ forEachDialect('Verification answers and logs in detail', (dialect) => {
       );
       expect(Number((await h.app.db.knex('api_keys').where({ id: key.id }).first()).usage_count)).to.equal(endpoints.length + 4_500);
     });
+
+    it('writes a verification that matched no key to unmatched_request_logs, and one that did to request_logs: one row each', async () => {
+      const { key, secret } = await h.createKey();
+      const other = await h.createKey({}, 'globex');
+      const unmatched = [
+        { key: 'garbage-not-a-key', endpoint: '/garbage' },
+        { key: generateSecret('acme', 'live'), endpoint: '/unknown', ip: '10.0.0.7' },
+        { key: other.secret, endpoint: '/other-workspace' },
+      ];
+      for (let i = 0; i < 3; i++) {
+        expect((await verify({ key: secret, endpoint: `/ok/${i}` })).code).to.equal('VALID');
+        expect((await verify(unmatched[i]!)).code).to.equal('INVALID');
+      }
+      await h.app.flush();
+      const { knex } = h.app.db;
+      expect((await knex('request_logs').orderBy('id').pluck('endpoint')) as string[]).to.deep.equal(['/ok/0', '/ok/1', '/ok/2']);
+      const rows = await knex('unmatched_request_logs').orderBy('id');
+      const workspaceId = (await knex('api_keys').where({ id: key.id }).first()).workspace_id as string;
+      expect(rows.map((r) => [r.workspace_id, r.endpoint, r.code, r.client_ip])).to.deep.equal([
+        [workspaceId, '/garbage', 'INVALID', null],
+        [workspaceId, '/unknown', 'INVALID', '10.0.0.7'],
+        [workspaceId, '/other-workspace', 'INVALID', null],
+      ]);
+      expect(rows.every((r) => Number(r.duration_micros) >= 0 && Number(r.created_at) === h.clock.now().getTime())).to.equal(true);
+      expect((await logsOf(key.id)).map((log) => log.endpoint)).to.deep.equal(['/ok/2', '/ok/1', '/ok/0']);
+    });
   });
 
   describe('request-log defaults', () => {
