@@ -213,8 +213,8 @@ class WireConnection {
     }
     const length = request.headLength + request.bodyLength;
     if (buffer.length < length) {
-      if (this.ended) return void this.socket.destroy();
       this.pending = request;
+      if (this.ended) return void this.socket.destroy();
       this.waiting = Waiting.Body;
       this.deadline = this.requestStart + this.wire.limits.requestTimeoutMs;
       return;
