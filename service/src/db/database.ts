@@ -1,4 +1,5 @@
 import knexFactory, { type Knex } from 'knex';
+import { format } from 'mysql2';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -23,6 +24,16 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number | null;
 }
 
+/**
+ * The driver's own formatting of a statement's values into its text, skipped when it has none: mysql2
+ * scans every statement for `?` even then, and for a flush's INSERT of 500 request logs (about 50 KB)
+ * that scan cost as much as building the statement. With no values its result is the text unchanged.
+ */
+function formatQuery(this: { config: { stringifyObjects?: boolean; timezone?: string } }, sql: string, values: unknown): string {
+  if (values === undefined || values === null || (Array.isArray(values) && values.length === 0)) return sql;
+  return format(sql, values as Parameters<typeof format>[1], this.config.stringifyObjects ?? false, this.config.timezone);
+}
+
 /** A MySQL server that accepts TCP but never completes the handshake fails the connection after this long. */
 const CONNECT_TIMEOUT_MS = 2000;
 
@@ -42,7 +53,12 @@ export class Database {
           client: 'mysql2',
           // Multiple statements per query let a short transaction go out in two round trips (see
           // readThenWrite); every statement is built with bound values, never with spliced-in text.
-          connection: { uri: target.location, multipleStatements: true, connectTimeout: CONNECT_TIMEOUT_MS } as Knex.MySql2ConnectionConfig,
+          connection: {
+            uri: target.location,
+            multipleStatements: true,
+            connectTimeout: CONNECT_TIMEOUT_MS,
+            queryFormat: formatQuery,
+          } as Knex.MySql2ConnectionConfig,
           pool: {
             min: 0,
             max: 10,
