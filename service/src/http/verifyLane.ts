@@ -7,7 +7,7 @@ import { authenticateBearer } from './auth';
 import type { Lane } from './connections';
 import { toHttpError, VALIDATION_OPTIONS, validationError, type ErrorContext } from './errors';
 import { logFailure, logRequest, requestIdFor } from './requests';
-import { plainVerifyPayload, VERIFY_MAX_BYTES, VERIFY_PATH, VERIFY_SCOPE, VerifyPayload } from './routes/verify';
+import { plainVerifyPayload, verifyAnswerJson, VERIFY_MAX_BYTES, VERIFY_PATH, VERIFY_SCOPE, VerifyPayload } from './routes/verify';
 
 /** The route's schema with the server's validation options compiled in, rather than merged on every call. */
 const Payload = VerifyPayload.prefs(VALIDATION_OPTIONS);
@@ -79,7 +79,7 @@ async function verifyReply(app: App, head: LaneHead, body: () => Buffer | Promis
     const rootKey = await authenticateBearer(app.services.rootKeys, head.authorization, VERIFY_SCOPE, `POST ${VERIFY_PATH}`);
     const payload = parseJson(await body(), head.contentType);
     const result = await app.verifier.verify(rootKey.workspaceId, plainVerifyPayload(payload) ?? validated(payload));
-    return { status: 200, requestId, headers: { 'x-request-id': requestId }, text: JSON.stringify(result), refused: false };
+    return { status: 200, requestId, headers: { 'x-request-id': requestId }, text: verifyAnswerJson(result), refused: false };
   } catch (err) {
     if (err instanceof ClientGone) return null;
     const context: ErrorContext = { requestId, method: 'POST', path: VERIFY_PATH, routePath: VERIFY_PATH, maxBytes: VERIFY_MAX_BYTES };

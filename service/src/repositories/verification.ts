@@ -2,6 +2,7 @@ import { escape } from 'mysql2';
 import type { Database, Dialect, Queryable } from '../db/database';
 import type { StoredApiKey } from '../domain/model';
 import { keyFromRow, type DbApiKeyRow } from './apiKeys';
+import type { RequestLogBatch } from './requestLogBatch';
 
 export interface FoundSecret {
   key: StoredApiKey;
@@ -36,17 +37,6 @@ export async function markFirstUse(db: Queryable, keyId: string, now: number): P
   await db('api_keys').where({ id: keyId }).whereNull('last_used_at').update({ last_used_at: now });
 }
 
-export interface RequestLogEntry {
-  workspaceId: string;
-  keyId: string | null;
-  endpoint: string | null;
-  code: string;
-  durationMicros: number;
-  clientIp: string | null;
-  creditsSpent: number;
-  createdAt: number;
-}
-
 export interface KeyUse {
   admitted: number;
   lastUsedAt: number;
@@ -64,32 +54,42 @@ const USE_BATCH = 200;
 interface LogTable {
   name: string;
   columns: string[];
-  values(log: RequestLogEntry): Array<string | number | null>;
+  /** The column values of the batch's `i`th log. */
+  values(logs: RequestLogBatch, i: number): Array<string | number | null>;
 }
 
 const KEY_LOGS: LogTable = {
   name: 'request_logs',
   columns: ['workspace_id', 'key_id', 'endpoint', 'code', 'duration_micros', 'client_ip', 'credits_spent', 'created_at'],
-  values: (l) => [l.workspaceId, l.keyId, l.endpoint, l.code, l.durationMicros, l.clientIp, l.creditsSpent, l.createdAt],
+  values: (l, i) => [l.workspaceIds[i]!, l.keyIds[i] ?? null, l.endpoints[i] ?? null, l.codes[i]!, l.durationMicrosAt(i), l.clientIps[i] ?? null, l.creditsSpentAt(i), l.createdAtAt(i)],
 };
 
 const UNMATCHED_LOGS: LogTable = {
   name: 'unmatched_request_logs',
   columns: ['workspace_id', 'endpoint', 'code', 'duration_micros', 'client_ip', 'created_at'],
-  values: (l) => [l.workspaceId, l.endpoint, l.code, l.durationMicros, l.clientIp, l.createdAt],
+  values: (l, i) => [l.workspaceIds[i]!, l.endpoints[i] ?? null, l.codes[i]!, l.durationMicrosAt(i), l.clientIps[i] ?? null, l.createdAtAt(i)],
 };
 
 /**
  * One multi-row INSERT of request logs, its values escaped by the driver's own escaping: on MySQL half
  * the CPU per row of the query builder with bindings, which a flush of thousands of rows pays every second.
+ * A batch repeats a few strings (the workspace, the key, the code) on every row: each distinct string is
+ * escaped once per statement, which halves what building a row costs.
  */
-function mysqlLogInsert(table: LogTable, logs: RequestLogEntry[]): string {
+function mysqlLogInsert(table: LogTable, logs: RequestLogBatch, rows: number[]): string {
+  const escaped = new Map<string, string>();
   // Plain loops: as cheap per row as a hand-written template, where map and join cost a fifth more.
   let sql = `insert into ${table.name} (${table.columns.join(', ')}) values `;
-  for (let r = 0; r < logs.length; r++) {
-    const values = table.values(logs[r]!);
+  for (let r = 0; r < rows.length; r++) {
+    const values = table.values(logs, rows[r]!);
     sql += r === 0 ? '(' : ',(';
-    for (let i = 0; i < values.length; i++) sql += (i === 0 ? '' : ',') + escape(values[i]);
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i] ?? null;
+      let literal: string | undefined;
+      if (typeof value !== 'string') literal = escape(value);
+      else if ((literal = escaped.get(value)) === undefined) escaped.set(value, (literal = escape(value)));
+      sql += i === 0 ? literal : `,${literal}`;
+    }
     sql += ')';
   }
   return sql;
@@ -101,7 +101,7 @@ function mysqlLogInsert(table: LogTable, logs: RequestLogEntry[]): string {
  * keys is a few statements, not one per key); InnoDB locks the rows in key order, so concurrent flushes
  * cannot deadlock.
  */
-export async function writeUsage(db: Database, logs: RequestLogEntry[], uses: Map<string, KeyUse>): Promise<void> {
+export async function writeUsage(db: Database, logs: RequestLogBatch, uses: Map<string, KeyUse>): Promise<void> {
   await db.transaction(async (tx) => {
     await insertLogs(tx, db.dialect, logs);
     const keyIds = [...uses.keys()].sort();
@@ -122,21 +122,22 @@ export async function writeUsage(db: Database, logs: RequestLogEntry[], uses: Ma
   });
 }
 
-async function insertLogs(tx: Queryable, dialect: Dialect, logs: RequestLogEntry[]): Promise<void> {
-  const matched = logs.filter((l) => l.keyId !== null);
-  const unmatched = matched.length === logs.length ? [] : logs.filter((l) => l.keyId === null);
+async function insertLogs(tx: Queryable, dialect: Dialect, logs: RequestLogBatch): Promise<void> {
+  const matched: number[] = [];
+  const unmatched: number[] = [];
+  for (let i = 0; i < logs.length; i++) (logs.keyIds[i] === null ? unmatched : matched).push(i);
   for (const [table, rows] of [[KEY_LOGS, matched], [UNMATCHED_LOGS, unmatched]] as const) {
     for (let i = 0; i < rows.length; i += LOG_BATCH) {
       const batch = rows.slice(i, i + LOG_BATCH);
-      if (dialect === 'mysql') await tx.raw(mysqlLogInsert(table, batch));
-      else await tx(table.name).insert(batch.map((l) => rowOf(table, l)));
+      if (dialect === 'mysql') await tx.raw(mysqlLogInsert(table, logs, batch));
+      else await tx(table.name).insert(batch.map((row) => rowOf(table, logs, row)));
     }
   }
 }
 
-function rowOf(table: LogTable, log: RequestLogEntry): Record<string, string | number | null> {
-  const values = table.values(log);
-  return Object.fromEntries(table.columns.map((column, i) => [column, values[i]!]));
+function rowOf(table: LogTable, logs: RequestLogBatch, i: number): Record<string, string | number | null> {
+  const values = table.values(logs, i);
+  return Object.fromEntries(table.columns.map((column, c) => [column, values[c]!]));
 }
 
 /** `case id when ? then ? … end`: a per-key value inside one UPDATE. */

@@ -1,6 +1,7 @@
 import type { Database } from '../db/database';
 import type { Logger } from '../logger';
-import { writeUsage, type KeyUse, type RequestLogEntry } from '../repositories/verification';
+import { RequestLogBatch, type RequestLogEntry } from '../repositories/requestLogBatch';
+import { writeUsage, type KeyUse } from '../repositories/verification';
 import type { DbHealth } from './dbHealth';
 import { countDbQuery, type Metrics } from './metrics';
 
@@ -21,7 +22,7 @@ export const DEFAULT_RECORDER_OPTIONS: RecorderOptions = { flushMs: 1000, batch:
  * and tries again; shutdown flushes what is left.
  */
 export class Recorder {
-  private logs: RequestLogEntry[] = [];
+  private logs = new RequestLogBatch();
   private uses = new Map<string, KeyUse>();
   private flushing: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
@@ -58,13 +59,13 @@ export class Recorder {
     if (this.logs.length === 0 && this.uses.size === 0) return;
     const logs = this.logs;
     const uses = this.uses;
-    this.logs = [];
+    this.logs = new RequestLogBatch(this.options.batch);
     this.uses = new Map();
     this.flushing = this.write(logs, uses).finally(() => (this.flushing = null));
     await this.flushing;
   }
 
-  private async write(logs: RequestLogEntry[], uses: Map<string, KeyUse>): Promise<void> {
+  private async write(logs: RequestLogBatch, uses: Map<string, KeyUse>): Promise<void> {
     try {
       countDbQuery(this.deps.metrics, 'flush');
       await writeUsage(this.deps.db, logs, uses);
@@ -74,11 +75,11 @@ export class Recorder {
     }
   }
 
-  private putBack(logs: RequestLogEntry[], uses: Map<string, KeyUse>): void {
+  private putBack(logs: RequestLogBatch, uses: Map<string, KeyUse>): void {
     this.logs = logs.concat(this.logs);
     const excess = this.logs.length - this.options.maxBuffered;
     if (excess > 0) {
-      this.logs.splice(0, excess);
+      this.logs.dropOldest(excess);
       this.deps.metrics.count('keysmith_request_logs_dropped_total', 'Request logs dropped while the database was unreachable', '', excess);
       this.deps.logger.warn({ dropped: excess }, 'request log buffer full: oldest logs dropped (usage counters are kept)');
     }

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { generateSecret } from '../../src/domain/secrets';
+import { verifyAnswerJson } from '../../src/http/routes/verify';
+import { RequestLogBatch } from '../../src/repositories/requestLogBatch';
 import { writeUsage } from '../../src/repositories/verification';
 import { DEFAULT_RECORDER_OPTIONS } from '../../src/verify/recorder';
 import { forEachDialect } from '../helpers/databases';
@@ -44,6 +46,36 @@ forEachDialect('Verification answers and logs in detail', (dialect) => {
       const second = await verify({ key: a.secret });
       expect(second.code).to.equal('VALID');
       expect(second.ratelimit, 'the plan denial consumed nothing of the key\'s own').to.include({ limit: 5, remaining: 3 });
+    });
+  });
+
+  describe('the text of an answer', () => {
+    beforeEach(async () => {
+      h = await Harness.start(dialect);
+    });
+
+    it('is what JSON.stringify writes of the verifier\'s result, for VALID answers of every shape and the others', async () => {
+      const shapes: Array<Record<string, unknown>> = [
+        {},
+        { name: 'say "hi" \\ é 🔑 \u2028', scopes: ['read', 'write:*'], metadata: { plan: 'pro', nested: { list: [1, 'two', null], quote: '"' } } },
+        { rateLimit: { limit: 5, windowSeconds: 60 }, expiresAt: new Date(h.clock.now().getTime() + 86_400_000).toISOString(), environment: 'development' },
+        { quota: { daily: 100, total: 1000 } },
+        { credits: { remaining: 2 }, quota: { monthly: 50 } },
+        { quota: { daily: 10 }, rateLimit: { limit: 2, windowSeconds: 1 } },
+      ];
+      const codes = new Set<string>();
+      for (const shape of shapes) {
+        const { secret } = await h.createKey(shape);
+        // VALID, then whatever the limits answer once spent (RATE_LIMITED, QUOTA_EXCEEDED with its window).
+        for (let i = 0; i < 4; i++) {
+          const result = await h.app.verifier.verify(h.tenants.acme.workspaceId, { key: secret, cost: 1 });
+          codes.add(result.code);
+          expect(verifyAnswerJson(result), JSON.stringify(shape)).to.equal(JSON.stringify(result));
+        }
+      }
+      const invalid = await h.app.verifier.verify(h.tenants.acme.workspaceId, { key: generateSecret('acme', 'live') });
+      expect(verifyAnswerJson(invalid)).to.equal('{"valid":false,"code":"INVALID"}');
+      expect([...codes].sort()).to.deep.equal(['QUOTA_EXCEEDED', 'RATE_LIMITED', 'VALID']);
     });
   });
 
@@ -92,7 +124,7 @@ forEachDialect('Verification answers and logs in detail', (dialect) => {
         creditsSpent: i % 3,
         createdAt: 1_700_000_000_000 + i,
       }));
-      await writeUsage(h.app.db, rows, new Map([[key.id, { admitted: rows.length, lastUsedAt: 1_700_000_004_499 }]]));
+      await writeUsage(h.app.db, RequestLogBatch.of(rows), new Map([[key.id, { admitted: rows.length, lastUsedAt: 1_700_000_004_499 }]]));
       const stored = await h.app.db.knex('request_logs').where('endpoint', 'like', '/bulk/%').orderBy('id');
       expect(stored).to.have.length(4_500);
       expect(stored.map((r) => [r.endpoint, Number(r.duration_micros), r.client_ip, Number(r.credits_spent), Number(r.created_at)])).to.deep.equal(

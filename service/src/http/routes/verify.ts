@@ -2,7 +2,7 @@ import type { Server } from '@hapi/hapi';
 import Joi from 'joi';
 import { QUOTA_WINDOWS, ENVIRONMENTS } from '../../domain/model';
 import { MAX_SECRET_LENGTH } from '../../domain/secrets';
-import { EXHAUSTED_WINDOWS, VERIFY_CODES, type VerifyRequest } from '../../domain/verification';
+import { EXHAUSTED_WINDOWS, VERIFY_CODES, type VerifyRequest, type VerifyResult } from '../../domain/verification';
 import type { Verifier } from '../../verify/verifier';
 import type { Metrics } from '../../verify/metrics';
 import { callerOf } from '../auth';
@@ -92,6 +92,33 @@ const VerifyResponse = Joi.object({
   quota: Joi.array().items(QuotaState),
   credits: Joi.number(),
 }).label('VerifyResult');
+
+/**
+ * The text of a verification's answer, exactly as `JSON.stringify` writes it. A VALID answer, what nearly
+ * every call gets, is written field by field in the order the verifier builds it: `JSON.stringify` took
+ * three times as long, about a tenth of what the lane spends on a call. The fields the service makes
+ * itself (ids, environments, ISO times, window names, counts) go in as they are; a key's name, scopes and
+ * metadata, which its owner chose, through `JSON.stringify`. A test holds the two to the same text.
+ */
+export function verifyAnswerJson(result: VerifyResult): string {
+  const { keyId, name, environment, scopes, metadata, ratelimit, quota, credits } = result;
+  if (result.code !== 'VALID' || !keyId || name === undefined || !environment || !scopes || metadata === undefined) return JSON.stringify(result);
+  let text =
+    `{"valid":true,"code":"VALID","keyId":"${keyId}","name":${JSON.stringify(name)},"environment":"${environment}",` +
+    `"scopes":${JSON.stringify(scopes)},"metadata":${JSON.stringify(metadata)},` +
+    `"expiresAt":${result.expiresAt == null ? 'null' : `"${result.expiresAt}"`}`;
+  if (ratelimit) text += `,"ratelimit":{"limit":${ratelimit.limit},"remaining":${ratelimit.remaining},"resetAt":"${ratelimit.resetAt}"}`;
+  if (quota) {
+    text += ',"quota":[';
+    for (let i = 0; i < quota.length; i++) {
+      const q = quota[i]!;
+      text += `${i === 0 ? '' : ','}{"window":"${q.window}","limit":${q.limit},"remaining":${q.remaining},"resetAt":${q.resetAt === null ? 'null' : `"${q.resetAt}"`}}`;
+    }
+    text += ']';
+  }
+  if (credits !== undefined) text += `,"credits":${credits}`;
+  return `${text}}`;
+}
 
 export function registerVerifyRoutes(server: Server, verifier: Verifier, metrics: Metrics): void {
   server.route([
