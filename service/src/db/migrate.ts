@@ -6,6 +6,7 @@ import * as workspaceBalance from './migrations/20261126100000_workspace_balance
 import * as consoleReads from './migrations/20261126150000_console_reads';
 import * as operators from './migrations/20261126300000_operators';
 import * as unmatchedRequestLogs from './migrations/20261207100000_unmatched_request_logs';
+import * as requestLogIndexes from './migrations/20261207120000_request_log_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261126150000_console_reads': consoleReads,
   '20261126300000_operators': operators,
   '20261207100000_unmatched_request_logs': unmatchedRequestLogs,
+  '20261207120000_request_log_indexes': requestLogIndexes,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -37,18 +37,41 @@ function fromRow(row: DbRequestLogRow): RequestLog {
   };
 }
 
-/** A key's request logs, newest first, of one verification code when given; `beforeId` continues a previous page. */
+/** Where a log stands in a key's list: the list is ordered by these, newest (greatest) first. */
+export interface LogPosition {
+  createdAt: number;
+  id: number;
+}
+
+/**
+ * A key's request logs, newest first, of one verification code when given; `after` continues a previous
+ * page. The order, (created_at, id) descending, is the order of both indexes by key: (key_id, created_at,
+ * id, code) reads the whole list, (key_id, code, created_at) the list of one code, each a range scan from
+ * the position on, with no sort.
+ */
 export async function listRequestLogs(
   db: Queryable,
-  query: { workspaceId: string; keyId: string; code?: string; beforeId?: number; limit: number },
+  query: { workspaceId: string; keyId: string; code?: string; after?: LogPosition; limit: number },
 ): Promise<RequestLog[]> {
   const q = db<DbRequestLogRow>('request_logs')
     .where({ workspace_id: query.workspaceId, key_id: query.keyId })
-    .orderBy('id', 'desc')
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
     .limit(query.limit);
   if (query.code !== undefined) q.where('code', query.code);
-  if (query.beforeId !== undefined) q.where('id', '<', query.beforeId);
+  const { after } = query;
+  if (after !== undefined) {
+    q.where((w) => w.where('created_at', '<', after.createdAt).orWhere((same) => same.where('created_at', after.createdAt).where('id', '<', after.id)));
+  }
   return ((await q) as DbRequestLogRow[]).map(fromRow);
+}
+
+/** Where the key's log `id` stands in its list; null when the key has no such log. */
+export async function positionOfLog(db: Queryable, keyId: string, id: number): Promise<LogPosition | null> {
+  const row = (await db<DbRequestLogRow>('request_logs').where({ id, key_id: keyId }).first('created_at')) as Pick<DbRequestLogRow, 'created_at'> | undefined;
+  return row ? { createdAt: Number(row.created_at), id } : null;
 }
 
 /** How many verifications of a key were admitted (code VALID) at or after `since`. */
@@ -70,7 +93,7 @@ export interface BucketCount {
 
 /**
  * A key's verifications from `from` on, counted per code in `buckets` consecutive buckets of `bucketMs`.
- * One grouped query over the (key_id, created_at, code) index: a range scan that reads no table rows.
+ * One grouped query over the (key_id, created_at, id, code) index: a range scan that reads no table rows.
  */
 export async function countByBucket(
   db: Queryable,

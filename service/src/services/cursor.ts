@@ -1,5 +1,6 @@
 import { ValidationError } from '../domain/errors';
 import type { Page } from '../domain/model';
+import type { LogPosition } from '../repositories/requestLogs';
 
 /** Cursors are opaque to clients: a base64url-wrapped position. */
 export function encodeCursor(position: number | string): string {
@@ -16,13 +17,32 @@ export function decodeTextCursor(cursor: string): string {
   return decode(cursor);
 }
 
+const LOG_POSITION = /^(\d{1,16}):(\d{1,20})$/;
+
+/** A log's place in a key's list, as written into a cursor. */
+export const logCursorPosition = (log: { createdAt: Date; id: string }): string => `${log.createdAt.getTime()}:${log.id}`;
+
+/**
+ * A cursor of a key's request logs: the position of the page's last log, or, from a cursor issued when the
+ * list was paged by id alone, that log's id (whose position the caller looks up).
+ */
+export function decodeLogCursor(cursor: string): LogPosition | { id: number } {
+  const text = decode(cursor);
+  const match = LOG_POSITION.exec(text);
+  if (!match) return { id: decodeNumericCursor(cursor) };
+  const createdAt = Number(match[1]);
+  const id = Number(match[2]);
+  if (!Number.isSafeInteger(createdAt) || !Number.isSafeInteger(id)) throw badCursor();
+  return { createdAt, id };
+}
+
 function decode(cursor: string): string {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!text.startsWith('c1:') || text.length < 4) throw badCursor();
   return text.slice(3);
 }
 
-const badCursor = (): ValidationError =>
+export const badCursor = (): ValidationError =>
   ValidationError.forField('cursor', 'is not a cursor this API returned; pass nextCursor from the previous page');
 
 /** A page of at most `limit` items; a full page carries the cursor after its last item. */

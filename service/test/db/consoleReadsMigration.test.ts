@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import * as migration from '../../src/db/migrations/20261126150000_console_reads';
+import * as requestLogIndexes from '../../src/db/migrations/20261207120000_request_log_indexes';
 import { forEachDialect, openTestDatabase, type TestDatabase } from '../helpers/databases';
 
 forEachDialect('Migration 20261126150000_console_reads', (dialect) => {
@@ -10,6 +11,8 @@ forEachDialect('Migration 20261126150000_console_reads', (dialect) => {
     await knex('workspaces').insert({ id: 'ws_1', slug: 'acme', name: 'acme', created_at: 1 });
     await knex('root_keys').insert({ id: 'rk_1', workspace_id: 'ws_1', name: 'r', scopes: '[]', secret_hash: 'h', pepper_version: 1, start: 's', created_at: 1, created_by: 'cli:ops' });
     await knex('request_logs').insert({ workspace_id: 'ws_1', key_id: 'key_1', code: 'VALID', duration_micros: 5, created_at: 10 });
+    // Back to the indexes this migration left, before a later one replaced two of them.
+    await knex.transaction((tx) => requestLogIndexes.down(tx));
   });
   afterEach(async () => {
     await t.dispose();

@@ -82,6 +82,13 @@ forEachDialect('key usage for charts, the logs outcome filter, policies in use',
     const { key, secret } = await h.createKey({ name: 'explained' });
     await verify(secret);
     await h.app.flush();
+    // A year of history before the window: the range on created_at, not the key alone, is what narrows the read.
+    const { workspace_id: workspaceId } = (await h.app.db.knex('api_keys').where({ id: key.id }).first('workspace_id')) as { workspace_id: string };
+    const yearAgo = h.clock.now().getTime() - 365 * 86_400_000;
+    await h.app.db.knex('request_logs').insert(
+      Array.from({ length: 200 }, (_, i) => ({ workspace_id: workspaceId, key_id: key.id, code: i % 4 ? 'VALID' : 'RATE_LIMITED', duration_micros: 1, created_at: yearAgo + i })),
+    );
+    if (dialect === 'mysql') await h.app.db.knex.raw('analyze table request_logs');
     const seen: Array<{ sql: string; bindings: Array<string | number> }> = [];
     const listener = (q: { sql: string; bindings: Array<string | number> }) => seen.push(q);
     h.app.db.knex.on('query', listener);
@@ -96,10 +103,10 @@ forEachDialect('key usage for charts, the logs outcome filter, policies in use',
     expect(sql).to.match(/group by/i);
     if (dialect === 'sqlite') {
       const plan = (await h.app.db.knex.raw(`explain query plan ${sql}`, bindings)) as Array<{ detail: string }>;
-      expect(plan.map((p) => p.detail).join('\n')).to.include('COVERING INDEX request_logs_key_time_code');
+      expect(plan.map((p) => p.detail).join('\n')).to.include('COVERING INDEX request_logs_key_time_id');
     } else {
       const [rows] = (await h.app.db.knex.raw(`explain ${sql}`, bindings)) as [Array<{ key: string; Extra: string }>];
-      expect(rows[0]!.key).to.equal('request_logs_key_time_code');
+      expect(rows[0]!.key).to.equal('request_logs_key_time_id');
       expect(rows[0]!.Extra).to.include('Using index');
     }
   });
@@ -130,6 +137,66 @@ forEachDialect('key usage for charts, the logs outcome filter, policies in use',
     expect(second.items.map((l: { id: string }) => l.id)).to.deep.equal([limited.items[1].id]);
     const bad = await h.inject('GET', `/v1/keys/${key.id}/logs?code=FINE`);
     expect(bad.statusCode).to.equal(400);
+  });
+
+  it('pages a key\'s logs newest first by (time, id), whole or filtered, from an index without a sort; an id cursor issued before still continues', async () => {
+    const { key } = await h.createKey({ name: 'paged' });
+    const keyId = key.id as string;
+    const { workspace_id: workspaceId } = (await h.app.db.knex('api_keys').where({ id: keyId }).first('workspace_id')) as { workspace_id: string };
+    const now = h.clock.now().getTime();
+    // Logs of one millisecond with several codes, and logs written after others of a later time.
+    const codes = ['VALID', 'RATE_LIMITED', 'VALID', 'EXPIRED', 'VALID', 'RATE_LIMITED', 'VALID'];
+    const spec = [...codes.map((code) => [code, now] as const), ['VALID', now - 5] as const, ['RATE_LIMITED', now - 5] as const, ['VALID', now + 3] as const];
+    for (const [code, at] of spec) await h.app.db.knex('request_logs').insert({ workspace_id: workspaceId, key_id: keyId, code, duration_micros: 1, created_at: at });
+    await h.app.db.knex('request_logs').insert(
+      Array.from({ length: 300 }, (_, i) => ({ workspace_id: workspaceId, key_id: keyId, code: i % 3 ? 'VALID' : 'RATE_LIMITED', duration_micros: 1, created_at: now - 86_400_000 - i })),
+    );
+    if (dialect === 'mysql') await h.app.db.knex.raw('analyze table request_logs');
+    const rows = (await h.app.db.knex('request_logs').where({ key_id: keyId }).select('id', 'code', 'created_at')) as Array<{ id: number; code: string; created_at: number }>;
+    const newestFirst = rows
+      .map((r) => ({ id: String(r.id), code: r.code, at: Number(r.created_at) }))
+      .sort((a, b) => b.at - a.at || Number(b.id) - Number(a.id));
+
+    const seen: Array<{ sql: string; bindings: unknown[] }> = [];
+    const listener = (q: { sql: string; bindings: unknown[] }) => seen.push(q);
+    const all = async (filter: string, limit: number): Promise<string[]> => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = json(await h.inject('GET', `/v1/keys/${keyId}/logs?limit=${limit}${filter}${cursor ? `&cursor=${cursor}` : ''}`));
+        ids.push(...page.items.map((l: { id: string }) => l.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return ids;
+    };
+    h.app.db.knex.on('query', listener);
+    try {
+      expect(await all('', 7)).to.deep.equal(newestFirst.map((l) => l.id));
+      expect(await all('&code=VALID', 3)).to.deep.equal(newestFirst.filter((l) => l.code === 'VALID').map((l) => l.id));
+      expect(await all('&code=RATE_LIMITED', 50)).to.deep.equal(newestFirst.filter((l) => l.code === 'RATE_LIMITED').map((l) => l.id));
+    } finally {
+      h.app.db.knex.off('query', listener);
+    }
+    for (const { sql, bindings } of seen.filter((q) => /from .request_logs./i.test(q.sql) && /order by/i.test(q.sql) && /<\s*\?/.test(q.sql))) {
+      const filtered = /`key_id` = \? and `code` = \?/.test(sql);
+      if (dialect === 'sqlite') {
+        const plan = ((await h.app.db.knex.raw(`explain query plan ${sql}`, bindings as never)) as Array<{ detail: string }>).map((p) => p.detail).join('\n');
+        expect(plan, sql).not.to.include('TEMP B-TREE');
+      } else {
+        const [[row]] = (await h.app.db.knex.raw(`explain ${sql}`, bindings as never)) as [Array<{ key: string; Extra: string | null }>];
+        expect(row!.key, sql).to.equal(filtered ? 'request_logs_key_code_time' : 'request_logs_key_time_id');
+        expect(row!.Extra ?? '', sql).not.to.include('filesort');
+      }
+    }
+
+    // A cursor from before: the id of the last log of a page, base64url('c1:<id>').
+    const middle = newestFirst[4]!;
+    const legacy = Buffer.from(`c1:${middle.id}`).toString('base64url');
+    const continued = json(await h.inject('GET', `/v1/keys/${keyId}/logs?limit=3&cursor=${legacy}`));
+    expect(continued.items.map((l: { id: string }) => l.id)).to.deep.equal(newestFirst.slice(5, 8).map((l) => l.id));
+    const gone = await h.inject('GET', `/v1/keys/${keyId}/logs?cursor=${Buffer.from('c1:999999999').toString('base64url')}`);
+    expect(gone.statusCode).to.equal(400);
+    expect(json(gone).error.message).to.include('cursor');
   });
 
   it('refuses to delete a policy in use with POLICY_IN_USE naming the first 20 keys, id and name', async () => {
