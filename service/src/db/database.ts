@@ -52,7 +52,7 @@ export class Database {
         knexFactory({
           client: 'mysql2',
           // Multiple statements per query let a short transaction go out in two round trips (see
-          // readThenWrite); every statement is built with bound values, never with spliced-in text.
+          // readThenWrite); values go in bound or through the driver's escaping, never spliced in as they are.
           connection: {
             uri: target.location,
             multipleStatements: true,

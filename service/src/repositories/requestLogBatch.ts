@@ -19,8 +19,7 @@ const NUMBERS_PER_LOG = 3;
 /**
  * Request logs waiting to be written, a column per field. A verification adds three numbers to a typed
  * array and references to strings that live on anyway (its workspace's id, its key's, its code), where
- * an object per log lived until the flush: every minor GC of a busy verifier copied the thousands of
- * them waiting, and paused it for that long.
+ * an object per log lived until the flush and every minor GC in between copied it.
  */
 export class RequestLogBatch {
   length = 0;
@@ -59,15 +58,15 @@ export class RequestLogBatch {
     this.length++;
   }
 
-  durationMicrosAt(i: number): number {
+  durationMicros(i: number): number {
     return this.numbers[NUMBERS_PER_LOG * i + DURATION]!;
   }
 
-  creditsSpentAt(i: number): number {
+  creditsSpent(i: number): number {
     return this.numbers[NUMBERS_PER_LOG * i + CREDITS]!;
   }
 
-  createdAtAt(i: number): number {
+  createdAt(i: number): number {
     return this.numbers[NUMBERS_PER_LOG * i + CREATED]!;
   }
 
@@ -78,10 +77,10 @@ export class RequestLogBatch {
       keyId: this.keyIds[i] ?? null,
       endpoint: this.endpoints[i] ?? null,
       code: this.codes[i]!,
-      durationMicros: this.durationMicrosAt(i),
+      durationMicros: this.durationMicros(i),
       clientIp: this.clientIps[i] ?? null,
-      creditsSpent: this.creditsSpentAt(i),
-      createdAt: this.createdAtAt(i),
+      creditsSpent: this.creditsSpent(i),
+      createdAt: this.createdAt(i),
     };
   }
 

@@ -61,13 +61,13 @@ interface LogTable {
 const KEY_LOGS: LogTable = {
   name: 'request_logs',
   columns: ['workspace_id', 'key_id', 'endpoint', 'code', 'duration_micros', 'client_ip', 'credits_spent', 'created_at'],
-  values: (l, i) => [l.workspaceIds[i]!, l.keyIds[i] ?? null, l.endpoints[i] ?? null, l.codes[i]!, l.durationMicrosAt(i), l.clientIps[i] ?? null, l.creditsSpentAt(i), l.createdAtAt(i)],
+  values: (l, i) => [l.workspaceIds[i]!, l.keyIds[i] ?? null, l.endpoints[i] ?? null, l.codes[i]!, l.durationMicros(i), l.clientIps[i] ?? null, l.creditsSpent(i), l.createdAt(i)],
 };
 
 const UNMATCHED_LOGS: LogTable = {
   name: 'unmatched_request_logs',
   columns: ['workspace_id', 'endpoint', 'code', 'duration_micros', 'client_ip', 'created_at'],
-  values: (l, i) => [l.workspaceIds[i]!, l.endpoints[i] ?? null, l.codes[i]!, l.durationMicrosAt(i), l.clientIps[i] ?? null, l.createdAtAt(i)],
+  values: (l, i) => [l.workspaceIds[i]!, l.endpoints[i] ?? null, l.codes[i]!, l.durationMicros(i), l.clientIps[i] ?? null, l.createdAt(i)],
 };
 
 /**

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as migration from '../../src/db/migrations/20261207120000_request_log_indexes';
-import { forEachDialect, openTestDatabase, type TestDatabase } from '../helpers/databases';
+import { forEachDialect, indexNames, openTestDatabase, type TestDatabase } from '../helpers/databases';
 
 forEachDialect('Migration 20261207120000_request_log_indexes', (dialect) => {
   let t: TestDatabase;
@@ -15,16 +15,7 @@ forEachDialect('Migration 20261207120000_request_log_indexes', (dialect) => {
     await t.dispose();
   });
 
-  /** The request_logs indexes other than the primary key, by name. */
-  const indexes = async (): Promise<string[]> => {
-    const { knex } = t.db;
-    if (dialect === 'sqlite') {
-      const rows = (await knex.raw('pragma index_list(request_logs)')) as Array<{ name: string; origin: string }>;
-      return rows.filter((r) => r.origin === 'c').map((r) => r.name).sort();
-    }
-    const [rows] = (await knex.raw('show index from request_logs')) as [Array<{ Key_name: string }>];
-    return [...new Set(rows.map((r) => r.Key_name))].filter((name) => name !== 'PRIMARY').sort();
-  };
+  const indexes = (): Promise<string[]> => indexNames(t, 'request_logs');
 
   it('leaves two indexes by key where there were three, and down puts the three back, keeping every row', async () => {
     const { knex } = t.db;

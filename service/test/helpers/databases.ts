@@ -64,3 +64,14 @@ export function forEachDialect(title: string, body: (dialect: Dialect) => void):
     body('mysql');
   });
 }
+
+/** A table's indexes other than the primary key, by name, sorted. */
+export async function indexNames(t: TestDatabase, table: string): Promise<string[]> {
+  const { knex, dialect } = t.db;
+  if (dialect === 'sqlite') {
+    const rows = (await knex.raw(`pragma index_list(${table})`)) as Array<{ name: string; origin: string }>;
+    return rows.filter((r) => r.origin === 'c').map((r) => r.name).sort();
+  }
+  const [rows] = (await knex.raw(`show index from ${table}`)) as [Array<{ Key_name: string }>];
+  return [...new Set(rows.map((r) => r.Key_name))].filter((name) => name !== 'PRIMARY').sort();
+}
