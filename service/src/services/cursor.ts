@@ -8,7 +8,11 @@ export function encodeCursor(position: number | string): string {
 }
 
 export function decodeNumericCursor(cursor: string): number {
-  const position = Number(decode(cursor));
+  return numericPosition(decode(cursor));
+}
+
+function numericPosition(text: string): number {
+  const position = Number(text);
   if (!Number.isSafeInteger(position) || position < 0) throw badCursor();
   return position;
 }
@@ -29,7 +33,7 @@ export const logCursorPosition = (log: { createdAt: Date; id: string }): string 
 export function decodeLogCursor(cursor: string): LogPosition | { id: number } {
   const text = decode(cursor);
   const match = LOG_POSITION.exec(text);
-  if (!match) return { id: decodeNumericCursor(cursor) };
+  if (!match) return { id: numericPosition(text) };
   const createdAt = Number(match[1]);
   const id = Number(match[2]);
   if (!Number.isSafeInteger(createdAt) || !Number.isSafeInteger(id)) throw badCursor();
