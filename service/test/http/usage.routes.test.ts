@@ -83,7 +83,7 @@ forEachDialect('key usage for charts, the logs outcome filter, policies in use',
     await verify(secret);
     await h.app.flush();
     // A year of history before the window: the range on created_at, not the key alone, is what narrows the read.
-    const { workspace_id: workspaceId } = (await h.app.db.knex('api_keys').where({ id: key.id }).first('workspace_id')) as { workspace_id: string };
+    const { workspaceId } = h.tenants.acme;
     const yearAgo = h.clock.now().getTime() - 365 * 86_400_000;
     await h.app.db.knex('request_logs').insert(
       Array.from({ length: 200 }, (_, i) => ({ workspace_id: workspaceId, key_id: key.id, code: i % 4 ? 'VALID' : 'RATE_LIMITED', duration_micros: 1, created_at: yearAgo + i })),
@@ -142,7 +142,7 @@ forEachDialect('key usage for charts, the logs outcome filter, policies in use',
   it('pages a key\'s logs newest first by (time, id), whole or filtered, from an index without a sort; an id cursor issued before still continues', async () => {
     const { key } = await h.createKey({ name: 'paged' });
     const keyId = key.id as string;
-    const { workspace_id: workspaceId } = (await h.app.db.knex('api_keys').where({ id: keyId }).first('workspace_id')) as { workspace_id: string };
+    const { workspaceId } = h.tenants.acme;
     const now = h.clock.now().getTime();
     // Logs of one millisecond with several codes, and logs written after others of a later time.
     const codes = ['VALID', 'RATE_LIMITED', 'VALID', 'EXPIRED', 'VALID', 'RATE_LIMITED', 'VALID'];

@@ -113,7 +113,7 @@ forEachDialect('Verification answers and logs in detail', (dialect) => {
       await h.app.flush();
       expect((await logsOf(key.id)).map((log) => log.endpoint).reverse()).to.deep.equal(endpoints);
 
-      const workspaceId = (await h.app.db.knex('api_keys').where({ id: key.id }).first()).workspace_id as string;
+      const { workspaceId } = h.tenants.acme;
       const rows = Array.from({ length: 4_500 }, (_, i) => ({
         workspaceId,
         keyId: key.id,
@@ -149,7 +149,7 @@ forEachDialect('Verification answers and logs in detail', (dialect) => {
       const { knex } = h.app.db;
       expect((await knex('request_logs').orderBy('id').pluck('endpoint')) as string[]).to.deep.equal(['/ok/0', '/ok/1', '/ok/2']);
       const rows = await knex('unmatched_request_logs').orderBy('id');
-      const workspaceId = (await knex('api_keys').where({ id: key.id }).first()).workspace_id as string;
+      const { workspaceId } = h.tenants.acme;
       expect(rows.map((r) => [r.workspace_id, r.endpoint, r.code, r.client_ip])).to.deep.equal([
         [workspaceId, '/garbage', 'INVALID', null],
         [workspaceId, '/unknown', 'INVALID', '10.0.0.7'],
