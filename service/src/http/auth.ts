@@ -2,6 +2,7 @@ import Boom from '@hapi/boom';
 import type { Request, ResponseToolkit, Server } from '@hapi/hapi';
 import { AuthenticationError, CsrfError, PermissionError } from '../domain/errors';
 import type { Caller, RootKey, RootScope } from '../domain/model';
+import { then, type Maybe } from '../maybe';
 import type { RootKeyService } from '../services/rootKeys';
 import { callerOfSession, csrfTokenMatches, type SessionContext, type SessionService } from '../services/sessions';
 import { headerOf, requestIdOf } from './errors';
@@ -24,15 +25,17 @@ const STATE_CHANGING = new Set(['post', 'put', 'patch', 'delete']);
 
 /**
  * `Authorization: Bearer <root key>`. A missing or malformed header and an unknown key are 401s; a key
- * without the scope `required` is a 403 naming the scope and the call (`what`).
+ * without the scope `required` is a 403 naming the scope and the call (`what`). At once when the root key
+ * is cached; the errors may be thrown at once too.
  */
-export async function authenticateBearer(rootKeys: RootKeyService, header: string | undefined, required: RootScope | undefined, what: string): Promise<RootKey> {
+export function authenticateBearer(rootKeys: RootKeyService, header: string | undefined, required: RootScope | undefined, what: string): Maybe<RootKey> {
   if (!header) throw new AuthenticationError('missing root key: send Authorization: Bearer <root key>');
   const match = BEARER.exec(header);
   if (!match) throw new AuthenticationError('the Authorization header must be "Bearer <root key>"');
-  const rootKey = await rootKeys.authenticate(match[1]!);
-  if (required && !rootKey.scopes.includes(required)) throw new PermissionError(`root key ${rootKey.id} lacks the scope ${required} that ${what} needs`);
-  return rootKey;
+  return then(rootKeys.authenticate(match[1]!), (rootKey) => {
+    if (required && !rootKey.scopes.includes(required)) throw new PermissionError(`root key ${rootKey.id} lacks the scope ${required} that ${what} needs`);
+    return rootKey;
+  });
 }
 
 /**

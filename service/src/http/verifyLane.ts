@@ -3,6 +3,7 @@ import Boom from '@hapi/boom';
 import Bourne from '@hapi/bourne';
 import type { App } from '../app';
 import type { VerifyRequest } from '../domain/verification';
+import { attempt, then, type Maybe } from '../maybe';
 import { authenticateBearer } from './auth';
 import type { Lane } from './connections';
 import { toHttpError, VALIDATION_OPTIONS, validationError, type ErrorContext } from './errors';
@@ -43,8 +44,11 @@ export interface LaneReply {
  * string, a trailing slash) and for `inject()`; a test holds them all to the same answers.
  */
 export interface VerifyLane extends Lane {
-  /** The answer to one request, given its body or why the body will not arrive; null if the client left. */
-  reply(head: LaneHead, body: Buffer | Error): Promise<LaneReply | null>;
+  /**
+   * The answer to one request, given its body or why the body will not arrive; null if the client left.
+   * At once when nothing needs waiting for; it never throws or rejects.
+   */
+  reply(head: LaneHead, body: Buffer | Error): Maybe<LaneReply | null>;
   /** Logs an answer written `received` ms (epoch) after its request arrived. */
   answered(reply: LaneReply, received: number): void;
 }
@@ -67,27 +71,47 @@ export function createVerifyLane(app: App): VerifyLane {
       body.fail(error);
       return true;
     },
-    reply: (head, body) => verifyReply(app, head, () => (body instanceof Error ? Promise.reject(body) : body)),
+    reply: (head, body) =>
+      verifyReply(app, head, () => {
+        if (body instanceof Error) throw body;
+        return body;
+      }),
     answered,
   };
 }
 
-/** The lane's answer to one request; `body` resolves once it has been read (after authentication). */
-async function verifyReply(app: App, head: LaneHead, body: () => Buffer | Promise<Buffer>): Promise<LaneReply | null> {
+/**
+ * The lane's answer to one request; `body` gives it once it has been read (after authentication). At once
+ * when nothing needs waiting for (a cached root key and a hot verification), else as a promise.
+ */
+function verifyReply(app: App, head: LaneHead, body: () => Buffer | Promise<Buffer>): Maybe<LaneReply | null> {
   const requestId = requestIdFor(head.requestId);
-  try {
-    const rootKey = await authenticateBearer(app.services.rootKeys, head.authorization, VERIFY_SCOPE, `POST ${VERIFY_PATH}`);
-    const payload = parseJson(await body(), head.contentType);
-    const result = await app.verifier.verify(rootKey.workspaceId, plainVerifyPayload(payload) ?? validated(payload));
-    return { status: 200, requestId, headers: { 'x-request-id': requestId }, text: verifyAnswerJson(result), refused: false };
-  } catch (err) {
-    if (err instanceof ClientGone) return null;
-    const context: ErrorContext = { requestId, method: 'POST', path: VERIFY_PATH, routePath: VERIFY_PATH, maxBytes: VERIFY_MAX_BYTES };
-    const cause = err instanceof Error ? err : new Error(String(err));
-    const mapped = toHttpError(cause, context);
-    logFailure(app.logger, requestId, mapped.status, cause);
-    return { status: mapped.status, requestId, headers: { ...mapped.headers, 'x-request-id': requestId }, text: JSON.stringify(mapped.body), refused: true };
-  }
+  return attempt(
+    () =>
+      then(authenticateBearer(app.services.rootKeys, head.authorization, VERIFY_SCOPE, `POST ${VERIFY_PATH}`), (rootKey) =>
+        then(body(), (raw) => {
+          const payload = parseJson(raw, head.contentType);
+          return then(app.verifier.verify(rootKey.workspaceId, plainVerifyPayload(payload) ?? validated(payload)), (result) => ({
+            status: 200,
+            requestId,
+            headers: { 'x-request-id': requestId },
+            text: verifyAnswerJson(result),
+            refused: false,
+          }));
+        }),
+      ),
+    (err) => failed(app, requestId, err),
+  );
+}
+
+/** The error answer, through the one error mapper; null when the client left before its body arrived. */
+function failed(app: App, requestId: string, err: unknown): LaneReply | null {
+  if (err instanceof ClientGone) return null;
+  const context: ErrorContext = { requestId, method: 'POST', path: VERIFY_PATH, routePath: VERIFY_PATH, maxBytes: VERIFY_MAX_BYTES };
+  const cause = err instanceof Error ? err : new Error(String(err));
+  const mapped = toHttpError(cause, context);
+  logFailure(app.logger, requestId, mapped.status, cause);
+  return { status: mapped.status, requestId, headers: { ...mapped.headers, 'x-request-id': requestId }, text: JSON.stringify(mapped.body), refused: true };
 }
 
 /** A lane request that came through Node's HTTP server (a connection that also carries other calls). */

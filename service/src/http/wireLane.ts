@@ -190,22 +190,33 @@ class WireConnection {
     this.deadline = now + this.wire.limits.headersTimeoutMs;
   }
 
-  /** Takes the requests in the buffer, one at a time, until one is not complete or not the lane's. */
+  /**
+   * Takes the requests in the buffer, one at a time, until one is not complete, not the lane's, or has an
+   * answer that must be waited for (the connection reads on once it is written).
+   */
   private next(): void {
-    if (this.done) return;
+    while (this.takeNext());
+  }
+
+  /** Takes the next request in the buffer; true when it was answered at once, so the one after it may be taken. */
+  private takeNext(): boolean {
+    if (this.done) return false;
     if (this.socket.isPaused()) this.socket.resume();
     const buffer = this.buffer;
     if (buffer === null) {
       if (this.ended) this.close();
-      return;
+      return false;
     }
     let request = this.pending;
     if (request === null) {
       const head = readHead(buffer, this.wire.requestLine, this.wire.headLimits);
-      if (head.kind === 'other') return this.handOver();
+      if (head.kind === 'other') {
+        this.handOver();
+        return false;
+      }
       if (head.kind === 'more') {
         if (this.ended) this.socket.destroy();
-        return;
+        return false;
       }
       // In flight from its head on, as Node counts a request: a stop waits for the body and the answer.
       request = head;
@@ -214,23 +225,38 @@ class WireConnection {
     const length = request.headLength + request.bodyLength;
     if (buffer.length < length) {
       this.pending = request;
-      if (this.ended) return void this.socket.destroy();
+      if (this.ended) {
+        this.socket.destroy();
+        return false;
+      }
       this.waiting = Waiting.Body;
       this.deadline = this.requestStart + this.wire.limits.requestTimeoutMs;
-      return;
+      return false;
     }
     this.pending = null;
     this.buffer = buffer.length === length ? null : buffer.subarray(length);
-    this.answer(request, buffer.subarray(request.headLength, length));
+    return this.answer(request, buffer.subarray(request.headLength, length));
   }
 
-  private answer(request: LaneRequest, body: Buffer | Error): void {
+  /** Answers a request; true when it was answered at once and the connection may read on now. */
+  private answer(request: LaneRequest, body: Buffer | Error): boolean {
     const received = this.requestStart;
+    const close = request.close || body instanceof Error;
     this.waiting = Waiting.Answer;
-    this.wire.lane.reply(request.head, body).then(
-      (reply) => this.write(reply, request.close || body instanceof Error, received),
-      () => this.write(null, true, received),
+    const reply = this.wire.lane.reply(request.head, body);
+    if (!(reply instanceof Promise)) {
+      this.write(reply, close, received);
+      return !this.done && !this.blocked;
+    }
+    const written = (answer: LaneReply | null, closing: boolean): void => {
+      this.write(answer, closing, received);
+      if (!this.done && !this.blocked) this.next();
+    };
+    reply.then(
+      (answer) => written(answer, close),
+      () => written(null, true),
     );
+    return false;
   }
 
   private write(reply: LaneReply | null, close: boolean, received: number): void {
@@ -262,7 +288,6 @@ class WireConnection {
     } else {
       this.startRequest(now);
     }
-    if (!this.blocked) this.next();
   }
 
   /** Hands the connection, with every byte not yet read, to Node's HTTP server. */
@@ -304,7 +329,7 @@ class WireConnection {
       const request = this.pending;
       this.pending = null;
       this.buffer = null;
-      this.answer(request, requestTimedOut());
+      if (this.answer(request, requestTimedOut())) this.next();
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../clock';
 import type { Database } from '../db/database';
+import type { Maybe } from '../maybe';
 import { AuthenticationError, NotFoundError, PermissionError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { DEFAULT_FAILED_AUTH_POLICY, ROOT_SCOPES, type Actor, type Caller, type RootKey, type RootScope, type Workspace } from '../domain/model';
@@ -59,23 +60,33 @@ export class RootKeyService {
     else this.cache.deleteWhere((rootKey) => rootKey.id === id);
   }
 
-  /** The root key a bearer secret belongs to; an AuthenticationError for anything else. */
-  async authenticate(secretText: string): Promise<RootKey> {
+  /**
+   * The root key a bearer secret belongs to, at once when it is cached; an AuthenticationError for anything
+   * else (thrown at once for a malformed secret).
+   */
+  authenticate(secretText: string): Maybe<RootKey> {
     const parsed = parseSecret(secretText);
     if (!parsed || parsed.env !== 'root') throw new AuthenticationError('root key is not valid');
     const name = fingerprint(secretText);
     const cached = this.cache.get(name);
-    const rootKey = cached ?? (await findRootKeyByHashes(this.deps.db.knex, this.deps.peppers.candidateHashes(secretText)));
-    if (!rootKey) throw new AuthenticationError('root key is not valid');
-    if (!cached) this.cache.set(name, rootKey);
-    // Recorded at most once a minute, so management reads do not each turn into a write.
+    if (cached) return this.used(cached);
+    return findRootKeyByHashes(this.deps.db.knex, this.deps.peppers.candidateHashes(secretText)).then((rootKey) => {
+      if (!rootKey) throw new AuthenticationError('root key is not valid');
+      this.cache.set(name, rootKey);
+      return this.used(rootKey);
+    });
+  }
+
+  /** Records a root key's use at most once a minute, so management reads do not each turn into a write. */
+  private used(rootKey: RootKey): Maybe<RootKey> {
     const now = this.deps.clock.now();
-    if (!rootKey.lastUsedAt || now.getTime() - rootKey.lastUsedAt.getTime() >= 60_000) {
-      rootKey.lastUsedAt = now;
-      // Best effort: a root key's last use is informational, and must not turn an outage into an error here.
-      await touchRootKey(this.deps.db.knex, rootKey.id, now).catch(() => undefined);
-    }
-    return rootKey;
+    if (rootKey.lastUsedAt && now.getTime() - rootKey.lastUsedAt.getTime() < 60_000) return rootKey;
+    rootKey.lastUsedAt = now;
+    // Best effort: a root key's last use is informational, and must not turn an outage into an error here.
+    return touchRootKey(this.deps.db.knex, rootKey.id, now).then(
+      () => rootKey,
+      () => rootKey,
+    );
   }
 
   list(workspaceId: string): Promise<RootKey[]> {

@@ -51,7 +51,7 @@ export class BalanceLeases {
       now: () => number;
       health: Pick<DbHealth, 'healthy' | 'reportFailure'>;
       /** The keys' own quota and credit leases, taken from together with the balance. */
-      keys: Pick<Leases, 'reserve' | 'reserveNow'>;
+      keys: Pick<Leases, 'reserve'>;
     },
     private readonly options: LeaseOptions,
   ) {
@@ -74,7 +74,9 @@ export class BalanceLeases {
     if (cost <= 0) return this.deps.keys.reserve(limits, cost, deadline);
     for (;;) {
       const exhausted = await this.ready(workspaceId, cost, deadline);
-      const own = this.deps.keys.reserveNow(limits, cost) ?? (await this.deps.keys.reserve(limits, cost, deadline));
+      const reserving = this.deps.keys.reserve(limits, cost, deadline);
+      // Awaited only when it waits: taken at once, the key's units and the balance's are taken in one step.
+      const own = reserving instanceof Promise ? await reserving : reserving;
       if (!own.ok) return own;
       const undo = exhausted ? null : this.takeNow(workspaceId, cost);
       if (undo) {

@@ -1,5 +1,6 @@
 import { isoTime } from '../clock';
 import type { Database } from '../db/database';
+import type { Maybe } from '../maybe';
 import { UnavailableError } from '../domain/errors';
 import type { Quota, QuotaWindow } from '../domain/model';
 import type { ExhaustedWindow, QuotaState } from '../domain/verification';
@@ -122,10 +123,15 @@ export class Leases {
   /**
    * Takes one request and `cost` credits from the key's lease, leasing more from the database as needed,
    * waiting for it no longer than `deadline` (then `UnavailableError`; a grant still in flight lands in the
-   * lease for later requests). While the database is down, only what the lease holds is served.
+   * lease for later requests). While the database is down, only what the lease holds is served. When the
+   * lease can answer by itself, the answer is given at once, not as a promise.
    */
-  async reserve(limits: LeasedLimits, cost: number, deadline: Pick<Deadline, 'race'> = NO_DEADLINE): Promise<ReserveOutcome> {
-    if (!hasQuota(limits.quota) && limits.credits === null) return { ok: true, reservation: NO_LIMITS };
+  reserve(limits: LeasedLimits, cost: number, deadline: Pick<Deadline, 'race'> = NO_DEADLINE): Maybe<ReserveOutcome> {
+    return this.reserveNow(limits, cost) ?? this.reserveWaiting(limits, cost, deadline);
+  }
+
+  /** `reserve` when the lease cannot answer by itself: a grant, a return or a new lease first. */
+  private async reserveWaiting(limits: LeasedLimits, cost: number, deadline: Pick<Deadline, 'race'>): Promise<ReserveOutcome> {
     for (let fetched = false; ; ) {
       const lease = this.leaseFor(limits);
       const now = this.deps.now();
@@ -239,11 +245,10 @@ export class Leases {
   }
 
   /**
-   * What `reserve` answers when it can without waiting: a reservation when the key's lease has room, the
-   * window its last grant found full, or null when only the database can tell (then call `reserve`).
-   * Another limit checked with the key's can so take both in one step, never holding one while it waits.
+   * What `reserve` answers without waiting: a reservation when the key's lease has room, the window its
+   * last grant found full, or null when only the database can tell.
    */
-  reserveNow(limits: LeasedLimits, cost: number): ReserveOutcome | null {
+  private reserveNow(limits: LeasedLimits, cost: number): ReserveOutcome | null {
     if (!hasQuota(limits.quota) && limits.credits === null) return { ok: true, reservation: NO_LIMITS };
     const lease = this.leases.get(limits.keyId);
     if (!lease || lease.pending || lease.limits.signature !== limits.signature) return null;

@@ -10,8 +10,8 @@ import type {
 
 /**
  * In-process shared state, for a single instance: the default without Redis, and what the Redis
- * implementations fall back to while Redis is unreachable. The verifier calls the limiter on every
- * request, so the `…Sync` methods do the work and the port methods only wrap them in a promise.
+ * implementations fall back to while Redis is unreachable. They answer at once: the verifier calls the
+ * limiter on every request, and a hot verification waits for nothing.
  */
 
 /** Start of the fixed window that `now` falls in (epoch ms). */
@@ -61,36 +61,23 @@ export class LocalRateLimiter implements RateLimiter {
     return this.windows.size;
   }
 
-  consumeSync(checks: WindowCheck[], now: number): LimitOutcome {
+  consume(checks: WindowCheck[], now: number): LimitOutcome {
     const windows = checks.map((check) => this.windowFor(check, now));
     const outcome = limitOutcome(checks, windows.map((window) => window.count), now, true);
     if (outcome.allowed) for (const window of windows) window.count++;
     return outcome;
   }
 
-  peekSync(checks: WindowCheck[], now: number): LimitOutcome {
+  peek(checks: WindowCheck[], now: number): LimitOutcome {
     const counts = checks.map((check) => this.windows.get(windowKey(check, now))?.count ?? 0);
     return limitOutcome(checks, counts, now, false);
   }
 
-  refundSync(checks: WindowCheck[], now: number): void {
+  refund(checks: WindowCheck[], now: number): void {
     for (const check of checks) {
       const window = this.windows.get(windowKey(check, now));
       if (window && window.count > 0) window.count--;
     }
-  }
-
-  consume(checks: WindowCheck[], now: number): Promise<LimitOutcome> {
-    return Promise.resolve(this.consumeSync(checks, now));
-  }
-
-  peek(checks: WindowCheck[], now: number): Promise<LimitOutcome> {
-    return Promise.resolve(this.peekSync(checks, now));
-  }
-
-  refund(checks: WindowCheck[], now: number): Promise<void> {
-    this.refundSync(checks, now);
-    return Promise.resolve();
   }
 
   private windowFor(check: WindowCheck, now: number): CountedWindow {
@@ -139,12 +126,12 @@ export class LocalFailureTracker implements FailureTracker {
     return this.logs.size;
   }
 
-  blockedUntilSync(workspaceId: string, ip: string, now: number): number | null {
+  blockedUntil(workspaceId: string, ip: string, now: number): number | null {
     const until = this.logs.get(failureKey(workspaceId, ip))?.blockedUntil ?? 0;
     return until > now ? until : null;
   }
 
-  recordFailureSync(workspaceId: string, ip: string, policy: FailedAuthPolicy, now: number): void {
+  recordFailure(workspaceId: string, ip: string, policy: FailedAuthPolicy, now: number): void {
     const log = this.takeLog(failureKey(workspaceId, ip));
     const windowOpensAfter = now - policy.windowSeconds * 1000;
     const failures = log.failures.filter((at) => at > windowOpensAfter);
@@ -154,15 +141,6 @@ export class LocalFailureTracker implements FailureTracker {
     if (failures.length >= policy.maxFailures) {
       log.blockedUntil = Math.max(log.blockedUntil, now + policy.blockSeconds * 1000);
     }
-  }
-
-  blockedUntil(workspaceId: string, ip: string, now: number): Promise<number | null> {
-    return Promise.resolve(this.blockedUntilSync(workspaceId, ip, now));
-  }
-
-  recordFailure(workspaceId: string, ip: string, policy: FailedAuthPolicy, now: number): Promise<void> {
-    this.recordFailureSync(workspaceId, ip, policy, now);
-    return Promise.resolve();
   }
 
   /** The log of `key`, moved to the most recent end of the map (creating it, and evicting, as needed). */

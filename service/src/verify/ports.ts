@@ -1,6 +1,9 @@
+import type { Maybe } from '../maybe';
+
 /**
  * The shared-state ports of verification. Each has an in-process implementation (one instance) and a
- * Redis one (several instances behind a load balancer); the verifier sees only these interfaces.
+ * Redis one (several instances behind a load balancer); the verifier sees only these interfaces. The
+ * in-process ones answer at once (`Maybe`), so a verification that needs nothing else waits for nothing.
  */
 
 /** One fixed-window counter to check: a key's rate limit, or a workspace's plan limit. */
@@ -31,11 +34,11 @@ export interface LimitOutcome {
  * `consume` is all-or-nothing: it takes one unit from every window only when every window has room.
  */
 export interface RateLimiter {
-  consume(checks: WindowCheck[], now: number): Promise<LimitOutcome>;
+  consume(checks: WindowCheck[], now: number): Maybe<LimitOutcome>;
   /** What `consume` would answer, without taking anything. */
-  peek(checks: WindowCheck[], now: number): Promise<LimitOutcome>;
+  peek(checks: WindowCheck[], now: number): Maybe<LimitOutcome>;
   /** Gives back one unit to every window `consume` took it from (a later check denied the request). */
-  refund(checks: WindowCheck[], now: number): Promise<void>;
+  refund(checks: WindowCheck[], now: number): Maybe<void>;
 }
 
 export interface FailedAuthPolicy {
@@ -47,12 +50,12 @@ export interface FailedAuthPolicy {
 /** Failed-attempt blocking of client IPs, per workspace. */
 export interface FailureTracker {
   /** Epoch ms until which `ip` is blocked in `workspaceId`, or null. */
-  blockedUntil(workspaceId: string, ip: string, now: number): Promise<number | null>;
+  blockedUntil(workspaceId: string, ip: string, now: number): Maybe<number | null>;
   /**
    * Records one invalid key from `ip`; when that makes `maxFailures` within `windowSeconds`, blocks the
    * IP for `blockSeconds`.
    */
-  recordFailure(workspaceId: string, ip: string, policy: FailedAuthPolicy, now: number): Promise<void>;
+  recordFailure(workspaceId: string, ip: string, policy: FailedAuthPolicy, now: number): Maybe<void>;
 }
 
 /** What changed, so every instance drops what it cached about it. */

@@ -95,15 +95,15 @@ class FallbackRateLimiter implements RateLimiter {
   ) {}
 
   consume(checks: WindowCheck[], now: number): Promise<LimitOutcome> {
-    return this.health.attempt(() => this.shared.consume(checks, now), () => this.local.consumeSync(checks, now));
+    return this.health.attempt(() => this.shared.consume(checks, now), () => this.local.consume(checks, now));
   }
 
   peek(checks: WindowCheck[], now: number): Promise<LimitOutcome> {
-    return this.health.attempt(() => this.shared.peek(checks, now), () => this.local.peekSync(checks, now));
+    return this.health.attempt(() => this.shared.peek(checks, now), () => this.local.peek(checks, now));
   }
 
   refund(checks: WindowCheck[], now: number): Promise<void> {
-    return this.health.attempt(() => this.shared.refund(checks, now), () => this.local.refundSync(checks, now));
+    return this.health.attempt(() => this.shared.refund(checks, now), () => this.local.refund(checks, now));
   }
 }
 
@@ -118,14 +118,14 @@ class FallbackFailureTracker implements FailureTracker {
   /** Blocks made locally during an outage stay in force on this instance after Redis is back. */
   async blockedUntil(workspaceId: string, ip: string, now: number): Promise<number | null> {
     const shared = await this.health.attempt(() => this.shared.blockedUntil(workspaceId, ip, now), () => null);
-    const local = this.local.blockedUntilSync(workspaceId, ip, now);
+    const local = this.local.blockedUntil(workspaceId, ip, now);
     return shared === null || (local !== null && local > shared) ? local : shared;
   }
 
   recordFailure(workspaceId: string, ip: string, policy: FailedAuthPolicy, now: number): Promise<void> {
     return this.health.attempt(
       () => this.shared.recordFailure(workspaceId, ip, policy, now),
-      () => this.local.recordFailureSync(workspaceId, ip, policy, now),
+      () => this.local.recordFailure(workspaceId, ip, policy, now),
     );
   }
 }

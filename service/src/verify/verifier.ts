@@ -2,6 +2,7 @@ import { isoTime, type Clock } from '../clock';
 import { UnavailableError } from '../domain/errors';
 import { fingerprint, parseSecret, sameFingerprint } from '../domain/secrets';
 import { ipAllowed, normaliseIp, permitted, type VerifyCode, type VerifyRequest, type VerifyResult } from '../domain/verification';
+import { attempt, then, type Maybe } from '../maybe';
 import { markFirstUse } from '../repositories/verification';
 import type { Database } from '../db/database';
 import type { BalanceLeases } from './balance';
@@ -10,7 +11,7 @@ import { Deadline } from './deadline';
 import type { KeyDirectory, VerifiableKey } from './directory';
 import type { Leases, Reservation } from './leases';
 import { countDbQuery, type Metrics } from './metrics';
-import type { FailureTracker, LimitOutcome, RateLimiter } from './ports';
+import type { FailedAuthPolicy, FailureTracker, LimitOutcome, RateLimiter } from './ports';
 import type { Recorder } from './recorder';
 
 export interface VerifierDeps {
@@ -46,106 +47,122 @@ interface Decision {
 export class Verifier {
   constructor(private readonly deps: VerifierDeps) {}
 
-  async verify(workspaceId: string, request: VerifyRequest): Promise<VerifyResult> {
+  /**
+   * The answer, at once when nothing needs waiting for (a cached key, room in its lease, this instance's
+   * own rate limits), else as a promise. It throws or rejects only with `UnavailableError`.
+   */
+  verify(workspaceId: string, request: VerifyRequest): Maybe<VerifyResult> {
     const started = performance.now();
     const deadline = new Deadline(this.deps.timeoutMs);
     const now = this.deps.clock.now().getTime();
     // One spelling per address, for the checks and in the request log alike.
     const ip = request.ip === undefined ? undefined : normaliseIp(request.ip);
-    const { result, key, creditsSpent } = await this.decide(workspaceId, ip === undefined ? request : { ...request, ip }, now, deadline);
-    this.deps.metrics.count('keysmith_verifications_total', 'Verifications answered, by result code', `code="${result.code}"`);
-    this.deps.recorder.record(
-      {
-        workspaceId,
-        keyId: key?.id ?? null,
-        endpoint: request.endpoint ?? null,
-        code: result.code,
-        durationMicros: Math.round((performance.now() - started) * 1000),
-        clientIp: ip ?? null,
-        creditsSpent,
-        createdAt: now,
-      },
-      result.valid,
-    );
-    return result;
+    return then(this.decide(workspaceId, ip === undefined ? request : { ...request, ip }, now, deadline), ({ result, key, creditsSpent }) => {
+      this.deps.metrics.count('keysmith_verifications_total', 'Verifications answered, by result code', `code="${result.code}"`);
+      this.deps.recorder.record(
+        {
+          workspaceId,
+          keyId: key?.id ?? null,
+          endpoint: request.endpoint ?? null,
+          code: result.code,
+          durationMicros: Math.round((performance.now() - started) * 1000),
+          clientIp: ip ?? null,
+          creditsSpent,
+          createdAt: now,
+        },
+        result.valid,
+      );
+      return result;
+    });
   }
 
-  private async decide(workspaceId: string, request: VerifyRequest, now: number, deadline: Deadline): Promise<Decision> {
-    const key = await this.find(request.key, now, deadline);
-    if (!key || key.workspaceId !== workspaceId || (key.secretExpiresAt !== null && key.secretExpiresAt <= now)) {
-      if (request.ip !== undefined) await this.recordFailure(workspaceId, request.ip, now, deadline);
-      return { result: { valid: false, code: 'INVALID' }, key: null, creditsSpent: 0 };
-    }
-    const deny = (code: VerifyCode, extra: Partial<VerifyResult> = {}): Decision => ({
-      result: { valid: false, code, ...identity(key), ...extra },
-      key,
-      creditsSpent: 0,
+  /** The checks in SPEC's order, each step taken at once when it can be. */
+  private decide(workspaceId: string, request: VerifyRequest, now: number, deadline: Deadline): Maybe<Decision> {
+    return then(this.find(request.key, now, deadline), (key) => {
+      if (!key || key.workspaceId !== workspaceId || (key.secretExpiresAt !== null && key.secretExpiresAt <= now)) {
+        if (request.ip === undefined) return INVALID;
+        return then(this.recordFailure(workspaceId, request.ip, now, deadline), () => INVALID);
+      }
+      if (key.state === 'revoked') return denied(key, 'REVOKED');
+      if (key.state === 'disabled') return denied(key, 'DISABLED');
+      if (key.expiresAt !== null && key.expiresAt <= now) return denied(key, 'EXPIRED');
+      if (request.ip === undefined) return this.decideAccess(key, request, now, deadline);
+      return then(this.deps.failures.blockedUntil(workspaceId, request.ip, now), (until) =>
+        until !== null && until > now ? denied(key, 'IP_BLOCKED') : this.decideAccess(key, request, now, deadline),
+      );
     });
-    if (key.state === 'revoked') return deny('REVOKED');
-    if (key.state === 'disabled') return deny('DISABLED');
-    if (key.expiresAt !== null && key.expiresAt <= now) return deny('EXPIRED');
-    if (request.ip !== undefined) {
-      const until = await this.deps.failures.blockedUntil(workspaceId, request.ip, now);
-      if (until !== null && until > now) return deny('IP_BLOCKED');
-    }
-    if (!ipAllowed(key.ip, request.ip)) return deny('IP_NOT_ALLOWED');
-    if (!permitted({ scopes: key.scopeSet, resources: key.resources }, request)) return deny('FORBIDDEN');
+  }
 
+  /** The key is good and its client not blocked: the IP allowlist, the scopes, then the limits. */
+  private decideAccess(key: VerifiableKey, request: VerifyRequest, now: number, deadline: Deadline): Maybe<Decision> {
+    if (!ipAllowed(key.ip, request.ip)) return denied(key, 'IP_NOT_ALLOWED');
+    if (!permitted({ scopes: key.scopeSet, resources: key.resources }, request)) return denied(key, 'FORBIDDEN');
     const cost = request.cost ?? 1;
     // A workspace with a credit balance: the cost is taken from it too, all-or-nothing with the key's limits.
-    const reserved = key.workspaceBalance
-      ? await this.deps.balances.reserve(key.leased, key.workspaceId, cost, deadline)
-      : await this.deps.leases.reserve(key.leased, cost, deadline);
-    if (!reserved.ok) {
-      const rate = await this.deps.limiter.peek(key.rateChecks, now);
-      if (!rate.allowed) return deny(rateCode(key, rate), { ratelimit: rateState(rate) });
-      return deny('QUOTA_EXCEEDED', { window: reserved.window, ratelimit: rateState(rate) });
-    }
-    const rate = await this.consumeRate(key, reserved.reservation, now);
-    if (!rate.allowed) {
-      reserved.reservation.undo();
-      return deny(rateCode(key, rate), { ratelimit: rateState(rate), ...limitsOf(reserved.reservation) });
-    }
-    // A key without quotas or credits records its first use here; a leased one already has usage rows.
-    if (!key.used && !reserved.reservation.fromLease) await this.markUsed(key, now, reserved.reservation, deadline);
-    key.used = true;
-    return {
-      result: {
-        valid: true,
-        code: 'VALID',
-        ...identity(key),
-        scopes: key.scopes,
-        metadata: key.metadata,
-        expiresAt: key.expiresAt === null ? null : isoTime(key.expiresAt),
-        ratelimit: rateState(rate),
-        ...limitsOf(reserved.reservation),
-      },
-      key,
-      creditsSpent: key.leased.credits || key.workspaceBalance ? cost : 0,
-    };
+    const reserving = key.workspaceBalance
+      ? this.deps.balances.reserve(key.leased, key.workspaceId, cost, deadline)
+      : this.deps.leases.reserve(key.leased, cost, deadline);
+    return then(reserving, (reserved) => {
+      if (!reserved.ok) {
+        return then(this.deps.limiter.peek(key.rateChecks, now), (rate) =>
+          rate.allowed ? denied(key, 'QUOTA_EXCEEDED', { window: reserved.window, ratelimit: rateState(rate) }) : denied(key, rateCode(key, rate), { ratelimit: rateState(rate) }),
+        );
+      }
+      const { reservation } = reserved;
+      return then(this.consumeRate(key, reservation, now), (rate) => {
+        if (!rate.allowed) {
+          reservation.undo();
+          return denied(key, rateCode(key, rate), { ratelimit: rateState(rate), ...limitsOf(reservation) });
+        }
+        const admitted = (): Decision => {
+          key.used = true;
+          return {
+            result: {
+              valid: true,
+              code: 'VALID',
+              ...identity(key),
+              scopes: key.scopes,
+              metadata: key.metadata,
+              expiresAt: key.expiresAt === null ? null : isoTime(key.expiresAt),
+              ratelimit: rateState(rate),
+              ...limitsOf(reservation),
+            },
+            key,
+            creditsSpent: key.leased.credits || key.workspaceBalance ? cost : 0,
+          };
+        };
+        // A key without quotas or credits records its first use here; a leased one already has usage rows.
+        if (key.used || reservation.fromLease) return admitted();
+        return then(this.markUsed(key, now, reservation, deadline), admitted);
+      });
+    });
   }
 
   /** The key the secret belongs to: checksum first (no lookup for garbage), then the cache by fingerprint, then the database. */
-  private async find(secret: string, now: number, deadline: Deadline): Promise<VerifiableKey | null> {
+  private find(secret: string, now: number, deadline: Deadline): Maybe<VerifiableKey | null> {
     const parsed = parseSecret(secret);
     if (!parsed || parsed.env === 'root') return null;
     const { directory } = this.deps;
     const name = fingerprint(secret);
-    let key = directory.cached(name);
+    const cached = directory.cached(name);
+    const matching = (key: VerifiableKey | null): VerifiableKey | null => (sameFingerprint(name, key ? key.fingerprint : NO_FINGERPRINT) ? key : null);
     // A secret known to match no key is answered from memory only while the database is up: in an outage it
     // is a 503 like any key that needs the database, so an outage never counts a failed attempt or blocks an IP.
-    if (key === undefined || (key === null && !this.deps.health.healthy)) key = await this.fromDatabase(deadline, () => directory.load(secret, name, now));
-    const match = sameFingerprint(name, key ? key.fingerprint : NO_FINGERPRINT);
-    return match ? key : null;
+    if (cached === undefined || (cached === null && !this.deps.health.healthy)) {
+      return this.fromDatabase(deadline, () => directory.load(secret, name, now)).then(matching);
+    }
+    return matching(cached);
   }
 
-  private async consumeRate(key: VerifiableKey, reservation: Reservation, now: number): Promise<LimitOutcome> {
-    try {
-      return await this.deps.limiter.consume(key.rateChecks, now);
-    } catch (err) {
-      reservation.undo();
-      throw err;
-    }
+  /** The key's rate limits, after its quota units were reserved: those go back if the limiter fails. */
+  private consumeRate(key: VerifiableKey, reservation: Reservation, now: number): Maybe<LimitOutcome> {
+    return attempt(
+      () => this.deps.limiter.consume(key.rateChecks, now),
+      (err) => {
+        reservation.undo();
+        throw err;
+      },
+    );
   }
 
   /**
@@ -166,11 +183,12 @@ export class Verifier {
     }
   }
 
-  private async recordFailure(workspaceId: string, ip: string, now: number, deadline: Deadline): Promise<void> {
+  private recordFailure(workspaceId: string, ip: string, now: number, deadline: Deadline): Maybe<void> {
     // A database error is never counted as a failed attempt.
     const { directory } = this.deps;
-    const policy = directory.cachedFailedAuthPolicy(workspaceId) ?? (await this.fromDatabase(deadline, () => directory.failedAuthPolicy(workspaceId)));
-    await this.deps.failures.recordFailure(workspaceId, ip, policy, now);
+    const record = (policy: FailedAuthPolicy): Maybe<void> => this.deps.failures.recordFailure(workspaceId, ip, policy, now);
+    const policy = directory.cachedFailedAuthPolicy(workspaceId);
+    return policy ? record(policy) : this.fromDatabase(deadline, () => directory.failedAuthPolicy(workspaceId)).then(record);
   }
 
   /**
@@ -191,6 +209,13 @@ export class Verifier {
     this.deps.health.reportFailure(err);
     return unavailable();
   }
+}
+
+/** Frozen: every INVALID answer is this one object. */
+const INVALID: Decision = Object.freeze({ result: Object.freeze({ valid: false, code: 'INVALID' as const }), key: null, creditsSpent: 0 });
+
+function denied(key: VerifiableKey, code: VerifyCode, extra: Partial<VerifyResult> = {}): Decision {
+  return { result: { valid: false, code, ...identity(key), ...extra }, key, creditsSpent: 0 };
 }
 
 const unavailable = (): UnavailableError => new UnavailableError('the key database cannot be reached; nothing was consumed, try again shortly');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { generateSecret } from '../../src/domain/secrets';
+import type { VerifyResult } from '../../src/domain/verification';
 import { verifyAnswerJson } from '../../src/http/routes/verify';
 import { RequestLogBatch } from '../../src/repositories/requestLogBatch';
 import { writeUsage } from '../../src/repositories/verification';
@@ -157,6 +158,40 @@ forEachDialect('Verification answers and logs in detail', (dialect) => {
       ]);
       expect(rows.every((r) => Number(r.duration_micros) >= 0 && Number(r.created_at) === h.clock.now().getTime())).to.equal(true);
       expect((await logsOf(key.id)).map((log) => log.endpoint)).to.deep.equal(['/ok/2', '/ok/1', '/ok/0']);
+    });
+  });
+
+  describe('what an answer waits for', () => {
+    beforeEach(async () => {
+      h = await Harness.start(dialect);
+    });
+
+    it('is nothing for a cached key with room in its lease, garbage, or a known unknown key: those answer at once, not as a promise', async () => {
+      const { workspaceId } = h.tenants.acme;
+      const { secret } = await h.createKey({ quota: { daily: 100 }, rateLimit: { limit: 50, windowSeconds: 60 } });
+      const firstSight = h.app.verifier.verify(workspaceId, { key: secret });
+      expect(firstSight, 'a key never seen is looked up in the database').to.be.instanceOf(Promise);
+      expect((await firstSight).code).to.equal('VALID');
+      const hot = h.app.verifier.verify(workspaceId, { key: secret });
+      expect(hot).not.to.be.instanceOf(Promise);
+      const answer = hot as VerifyResult;
+      expect(answer.code).to.equal('VALID');
+      expect(answer.quota?.map((window) => window.remaining), 'what the two answers took').to.deep.equal([98]);
+      expect(h.app.verifier.verify(workspaceId, { key: 'not-a-key' })).to.deep.equal({ valid: false, code: 'INVALID' });
+      const unknown = generateSecret('acme', 'live');
+      expect((await h.app.verifier.verify(workspaceId, { key: unknown })).code).to.equal('INVALID');
+      expect(h.app.verifier.verify(workspaceId, { key: unknown }), 'remembered as matching no key').to.deep.equal({ valid: false, code: 'INVALID' });
+    });
+
+    it('is the database once a lease runs out: the answer that needs a grant waits for it', async () => {
+      const { workspaceId } = h.tenants.acme;
+      const { secret } = await h.createKey({ quota: { daily: 2 } });
+      expect((await h.app.verifier.verify(workspaceId, { key: secret })).code).to.equal('VALID');
+      const answers: unknown[] = [];
+      for (let i = 0; i < 3; i++) answers.push(h.app.verifier.verify(workspaceId, { key: secret }));
+      const codes = await Promise.all(answers.map(async (answer) => ((await answer) as { code: string }).code));
+      expect(codes).to.deep.equal(['VALID', 'QUOTA_EXCEEDED', 'QUOTA_EXCEEDED']);
+      expect(answers.some((answer) => answer instanceof Promise), 'the lease held no room for the last ones').to.equal(true);
     });
   });
 

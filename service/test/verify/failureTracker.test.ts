@@ -44,10 +44,10 @@ describe('Local failure tracker memory', () => {
   it('tracks at most maxTrackedIps, forgetting the least recently failing first', () => {
     const tracker = new LocalFailureTracker(100);
     const policy: FailedAuthPolicy = { maxFailures: 1, windowSeconds: 60, blockSeconds: 300 };
-    tracker.recordFailureSync('ws_a', '10.0.0.0', policy, T0);
-    for (let i = 1; i <= 150; i++) tracker.recordFailureSync('ws_a', `10.0.1.${i}`, policy, T0);
+    tracker.recordFailure('ws_a', '10.0.0.0', policy, T0);
+    for (let i = 1; i <= 150; i++) tracker.recordFailure('ws_a', `10.0.1.${i}`, policy, T0);
     expect(tracker.size).to.equal(100);
-    expect(tracker.blockedUntilSync('ws_a', '10.0.0.0', T0)).to.equal(null);
-    expect(tracker.blockedUntilSync('ws_a', '10.0.1.150', T0)).to.equal(T0 + 300 * SECOND);
+    expect(tracker.blockedUntil('ws_a', '10.0.0.0', T0)).to.equal(null);
+    expect(tracker.blockedUntil('ws_a', '10.0.1.150', T0)).to.equal(T0 + 300 * SECOND);
   });
 });

@@ -57,7 +57,7 @@ forEachDialect('Leases when the database answers late or not at all', (dialect) 
       }),
     );
     const limits = limitsOf(key.id, 100);
-    const error = await late.reserve(limits, 1, new Deadline(50)).then(
+    const error = await Promise.resolve(late.reserve(limits, 1, new Deadline(50))).then(
       () => null,
       (err: unknown) => err,
     );

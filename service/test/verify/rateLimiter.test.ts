@@ -101,13 +101,13 @@ describe('Local rate limiter memory', () => {
     const limiter = new LocalRateLimiter();
     for (let second = 0; second < 100; second++) {
       for (let i = 0; i < 1000; i++) {
-        limiter.consumeSync([{ id: `key:${second}:${i}`, limit: 10, windowMs: 1000 }], T0 + second * 1000);
+        limiter.consume([{ id: `key:${second}:${i}`, limit: 10, windowMs: 1000 }], T0 + second * 1000);
       }
     }
     // 100,000 windows were opened; at most the sweep threshold (10,000) plus the live second remain.
     expect(limiter.size).to.be.at.most(11_000);
     // Live windows survive a sweep: the current second's counters still count.
     const last = { id: 'key:99:0', limit: 1, windowMs: 1000 };
-    expect(limiter.consumeSync([last], T0 + 99_500).allowed).to.equal(false);
+    expect(limiter.consume([last], T0 + 99_500).allowed).to.equal(false);
   });
 });
