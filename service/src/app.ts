@@ -106,7 +106,7 @@ export function buildApp(parts: {
   const directory = new KeyDirectory({ db, peppers, metrics }, { maxKeys: settings.cacheSize, ttlMs: settings.cacheTtlMs });
   const leases = new Leases({ db, metrics, now, health }, settings.leases);
   const balances = new BalanceLeases({ db, metrics, now, health, keys: leases }, settings.leases);
-  const recorder = new Recorder({ db, logger, metrics, health }, { ...DEFAULT_RECORDER_OPTIONS, flushMs: settings.flushMs });
+  const recorder = new Recorder({ db, logger, metrics, health, now }, { ...DEFAULT_RECORDER_OPTIONS, flushMs: settings.flushMs });
   const hasher = new PasswordHasher(parts.operators?.bcryptCost ?? DEFAULT_BCRYPT_COST);
   const sessionSettings = { ...DEFAULT_SESSION_SETTINGS, ...parts.operators?.sessions };
   const services: Services = {

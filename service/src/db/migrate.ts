@@ -7,6 +7,7 @@ import * as consoleReads from './migrations/20261126150000_console_reads';
 import * as operators from './migrations/20261126300000_operators';
 import * as unmatchedRequestLogs from './migrations/20261207100000_unmatched_request_logs';
 import * as requestLogIndexes from './migrations/20261207120000_request_log_indexes';
+import * as requestLogFlushes from './migrations/20261207140000_request_log_flushes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261126300000_operators': operators,
   '20261207100000_unmatched_request_logs': unmatchedRequestLogs,
   '20261207120000_request_log_indexes': requestLogIndexes,
+  '20261207140000_request_log_flushes': requestLogFlushes,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -1,5 +1,5 @@
 import { escape } from 'mysql2';
-import type { Database, Dialect, Queryable } from '../db/database';
+import { isUniqueViolation, type Database, type Dialect, type Queryable } from '../db/database';
 import type { StoredApiKey } from '../domain/model';
 import { keyFromRow, type DbApiKeyRow } from './apiKeys';
 import type { RequestLogBatch } from './requestLogBatch';
@@ -95,14 +95,27 @@ function mysqlLogInsert(table: LogTable, logs: RequestLogBatch, rows: number[]):
   return sql;
 }
 
+/** What a flush is known by: each try of the same batch carries the id of the first. */
+export interface FlushId {
+  id: string;
+  createdAt: number;
+}
+
 /**
  * Writes a batch of request logs and the usage counters they imply in one transaction, so `usageCount`
- * and the logs never disagree. Counters go in one statement per 200 keys (a flush after a burst of new
- * keys is a few statements, not one per key); InnoDB locks the rows in key order, so concurrent flushes
- * cannot deadlock.
+ * and the logs never disagree. The flush's id goes first: a retry of a flush whose COMMIT went through
+ * although the service saw it fail finds its id and writes nothing (false). Counters go in one statement
+ * per 200 keys (a flush after a burst of new keys is a few statements, not one per key); InnoDB locks the
+ * rows in key order, so concurrent flushes cannot deadlock.
  */
-export async function writeUsage(db: Database, logs: RequestLogBatch, uses: Map<string, KeyUse>): Promise<void> {
-  await db.transaction(async (tx) => {
+export async function writeUsage(db: Database, flush: FlushId, logs: RequestLogBatch, uses: Map<string, KeyUse>): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    try {
+      await tx('request_log_flushes').insert({ id: flush.id, created_at: flush.createdAt });
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
     await insertLogs(tx, db.dialect, logs);
     const keyIds = [...uses.keys()].sort();
     for (let i = 0; i < keyIds.length; i += USE_BATCH) {
@@ -119,7 +132,13 @@ export async function writeUsage(db: Database, logs: RequestLogBatch, uses: Map<
           ]),
         });
     }
+    return true;
   });
+}
+
+/** Deletes the ids of flushes made before `before` (epoch ms); returns how many. */
+export async function forgetFlushesBefore(db: Queryable, before: number): Promise<number> {
+  return db('request_log_flushes').where('created_at', '<', before).delete();
 }
 
 async function insertLogs(tx: Queryable, dialect: Dialect, logs: RequestLogBatch): Promise<void> {

@@ -125,7 +125,7 @@ forEachDialect('Verification answers and logs in detail', (dialect) => {
         creditsSpent: i % 3,
         createdAt: 1_700_000_000_000 + i,
       }));
-      await writeUsage(h.app.db, RequestLogBatch.of(rows), new Map([[key.id, { admitted: rows.length, lastUsedAt: 1_700_000_004_499 }]]));
+      await writeUsage(h.app.db, { id: 'bulk-test', createdAt: 1_700_000_000_000 }, RequestLogBatch.of(rows), new Map([[key.id, { admitted: rows.length, lastUsedAt: 1_700_000_004_499 }]]));
       const stored = await h.app.db.knex('request_logs').where('endpoint', 'like', '/bulk/%').orderBy('id');
       expect(stored).to.have.length(4_500);
       expect(stored.map((r) => [r.endpoint, Number(r.duration_micros), r.client_ip, Number(r.credits_spent), Number(r.created_at)])).to.deep.equal(
