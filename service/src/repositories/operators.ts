@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/database';
+import { isUniqueViolation, type Queryable } from '../db/database';
 import type { Operator, OperatorRole } from '../domain/model';
 import { ConflictError } from '../domain/errors';
 import { fromMillis, fromMillisRequired } from './columns';
@@ -45,11 +45,6 @@ function accountFromRow(row: DbOperatorRow): OperatorAccount {
     lastLoginAt: fromMillis(row.last_login_at),
   };
 }
-
-const isUniqueViolation = (err: unknown): boolean => {
-  const code = (err as { code?: unknown }).code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-};
 
 export async function insertOperator(db: Queryable, account: OperatorAccount): Promise<void> {
   try {
