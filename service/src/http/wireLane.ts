@@ -243,7 +243,13 @@ class WireConnection {
     const received = this.requestStart;
     const close = request.close || body instanceof Error;
     this.waiting = Waiting.Answer;
-    const reply = this.wire.lane.reply(request.head, body);
+    let reply: ReturnType<VerifyLane['reply']>;
+    try {
+      reply = this.wire.lane.reply(request.head, body);
+    } catch {
+      // The lane answers its own errors; should it fail to, the connection is closed, as for a rejection.
+      reply = null;
+    }
     if (!(reply instanceof Promise)) {
       this.write(reply, close, received);
       return !this.done && !this.blocked;
@@ -263,6 +269,7 @@ class WireConnection {
     this.wire.inFlight--;
     const now = Date.now();
     if (reply === null || this.done) {
+      this.done = true;
       this.socket.destroy();
     } else {
       const closing = close || this.wire.draining;

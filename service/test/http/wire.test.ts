@@ -75,6 +75,30 @@ describe('POST /v1/verify on the wire: connections of verify calls, and what is 
     expect(seen.closedByServer).to.equal(true);
   });
 
+  it('closes the connection, answering nothing more on it, when the lane fails to answer at all; the process goes on', async () => {
+    const verifier = h.app.verifier;
+    const logger = h.app.logger;
+    const verify = verifier.verify.bind(verifier);
+    const logError = logger.error.bind(logger);
+    // A verification that throws is a 500 through the error mapper; one whose error cannot even be logged leaves the lane without an answer.
+    verifier.verify = () => {
+      throw new Error('verifier broken');
+    };
+    logger.error = () => {
+      throw new Error('logger broken');
+    };
+    try {
+      const seen = await rawExchange(port, [verifyCall('X-Request-Id: first\r\n') + verifyCall('X-Request-Id: second\r\n')], { giveUpMs: 2000 });
+      expect(answersIn(seen.text), seen.text).to.have.length(0);
+      expect(seen.closedByServer).to.equal(true);
+    } finally {
+      verifier.verify = verify;
+      logger.error = logError;
+    }
+    const after = answersIn((await rawExchange(port, [verifyCall('Connection: close\r\n')], { giveUpMs: 2000 })).text);
+    expect(after.map((a) => JSON.parse(a.body).code)).to.deep.equal(['VALID']);
+  });
+
   it('answers Connection: close with Connection: close, and then closes the connection', async () => {
     const seen = await rawExchange(port, [verifyCall('Connection: close\r\n')], { giveUpMs: 2000 });
     const answers = answersIn(seen.text);
