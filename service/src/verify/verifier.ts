@@ -114,26 +114,9 @@ export class Verifier {
           reservation.undo();
           return denied(key, rateCode(key, rate), { ratelimit: rateState(rate), ...limitsOf(reservation) });
         }
-        const admitted = (): Decision => {
-          key.used = true;
-          return {
-            result: {
-              valid: true,
-              code: 'VALID',
-              ...identity(key),
-              scopes: key.scopes,
-              metadata: key.metadata,
-              expiresAt: key.expiresAt === null ? null : isoTime(key.expiresAt),
-              ratelimit: rateState(rate),
-              ...limitsOf(reservation),
-            },
-            key,
-            creditsSpent: key.leased.credits || key.workspaceBalance ? cost : 0,
-          };
-        };
         // A key without quotas or credits records its first use here; a leased one already has usage rows.
-        if (key.used || reservation.fromLease) return admitted();
-        return then(this.markUsed(key, now, reservation, deadline), admitted);
+        if (key.used || reservation.fromLease) return admitted(key, rate, reservation, cost);
+        return then(this.markUsed(key, now, reservation, deadline), () => admitted(key, rate, reservation, cost));
       });
     });
   }
@@ -145,13 +128,12 @@ export class Verifier {
     const { directory } = this.deps;
     const name = fingerprint(secret);
     const cached = directory.cached(name);
-    const matching = (key: VerifiableKey | null): VerifiableKey | null => (sameFingerprint(name, key ? key.fingerprint : NO_FINGERPRINT) ? key : null);
     // A secret known to match no key is answered from memory only while the database is up: in an outage it
     // is a 503 like any key that needs the database, so an outage never counts a failed attempt or blocks an IP.
     if (cached === undefined || (cached === null && !this.deps.health.healthy)) {
-      return this.fromDatabase(deadline, () => directory.load(secret, name, now)).then(matching);
+      return this.fromDatabase(deadline, () => directory.load(secret, name, now)).then((key) => matching(name, key));
     }
-    return matching(cached);
+    return matching(name, cached);
   }
 
   /** The key's rate limits, after its quota units were reserved: those go back if the limiter fails. */
@@ -213,6 +195,30 @@ export class Verifier {
 
 /** Frozen: every INVALID answer is this one object. */
 const INVALID: Decision = Object.freeze({ result: Object.freeze({ valid: false, code: 'INVALID' as const }), key: null, creditsSpent: 0 });
+
+/** `key` when its fingerprint is `name`; compared against a fingerprint even when no key matched, so both take the same time. */
+function matching(name: string, key: VerifiableKey | null): VerifiableKey | null {
+  return sameFingerprint(name, key ? key.fingerprint : NO_FINGERPRINT) ? key : null;
+}
+
+/** The VALID answer; from now on the key counts as used. */
+function admitted(key: VerifiableKey, rate: LimitOutcome, reservation: Reservation, cost: number): Decision {
+  key.used = true;
+  return {
+    result: {
+      valid: true,
+      code: 'VALID',
+      ...identity(key),
+      scopes: key.scopes,
+      metadata: key.metadata,
+      expiresAt: key.expiresAt === null ? null : isoTime(key.expiresAt),
+      ratelimit: rateState(rate),
+      ...limitsOf(reservation),
+    },
+    key,
+    creditsSpent: key.leased.credits || key.workspaceBalance ? cost : 0,
+  };
+}
 
 function denied(key: VerifiableKey, code: VerifyCode, extra: Partial<VerifyResult> = {}): Decision {
   return { result: { valid: false, code, ...identity(key), ...extra }, key, creditsSpent: 0 };
