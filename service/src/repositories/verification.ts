@@ -104,16 +104,16 @@ export interface FlushId {
 /**
  * Writes a batch of request logs and the usage counters they imply in one transaction, so `usageCount`
  * and the logs never disagree. The flush's id goes first: a retry of a flush whose COMMIT went through
- * although the service saw it fail finds its id and writes nothing (false). Counters go in one statement
+ * although the service saw it fail finds its id and writes nothing. Counters go in one statement
  * per 200 keys (a flush after a burst of new keys is a few statements, not one per key); InnoDB locks the
  * rows in key order, so concurrent flushes cannot deadlock.
  */
-export async function writeUsage(db: Database, flush: FlushId, logs: RequestLogBatch, uses: Map<string, KeyUse>): Promise<boolean> {
-  return db.transaction(async (tx) => {
+export async function writeUsage(db: Database, flush: FlushId, logs: RequestLogBatch, uses: Map<string, KeyUse>): Promise<void> {
+  await db.transaction(async (tx) => {
     try {
       await tx('request_log_flushes').insert({ id: flush.id, created_at: flush.createdAt });
     } catch (err) {
-      if (isUniqueViolation(err)) return false;
+      if (isUniqueViolation(err)) return;
       throw err;
     }
     await insertLogs(tx, db.dialect, logs);
@@ -132,7 +132,6 @@ export async function writeUsage(db: Database, flush: FlushId, logs: RequestLogB
           ]),
         });
     }
-    return true;
   });
 }
 
