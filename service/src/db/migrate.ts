@@ -8,6 +8,7 @@ import * as operators from './migrations/20261126300000_operators';
 import * as unmatchedRequestLogs from './migrations/20261207100000_unmatched_request_logs';
 import * as requestLogIndexes from './migrations/20261207120000_request_log_indexes';
 import * as requestLogFlushes from './migrations/20261207140000_request_log_flushes';
+import * as requestLogBlocks from './migrations/20261207160000_request_log_blocks';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261207100000_unmatched_request_logs': unmatchedRequestLogs,
   '20261207120000_request_log_indexes': requestLogIndexes,
   '20261207140000_request_log_flushes': requestLogFlushes,
+  '20261207160000_request_log_blocks': requestLogBlocks,
 };
 
 const source: Knex.MigrationSource<string> = {
@@ -41,6 +43,16 @@ const config: Knex.MigratorConfig = { migrationSource: source, tableName: 'keysm
 export async function migrateToLatest(db: Database): Promise<string[]> {
   const [, applied] = (await db.knex.migrate.latest(config)) as [number, string[]];
   return applied;
+}
+
+/** Applies pending migrations up to and including `name` (a schema as it was then, for tests of later migrations). */
+export async function migrateUpTo(db: Database, name: string): Promise<void> {
+  if (!(name in MIGRATIONS)) throw new Error(`no migration named ${name}`);
+  const names = Object.keys(MIGRATIONS);
+  const done = new Set(await db.knex('keysmith_migrations').pluck('name').catch(() => [] as string[]));
+  for (const next of names.slice(0, names.indexOf(name) + 1)) {
+    if (!done.has(next)) await db.knex.migrate.up({ ...config, name: next });
+  }
 }
 
 /** Names of migrations not yet applied. */

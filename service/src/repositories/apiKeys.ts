@@ -226,7 +226,7 @@ export async function keyHasHistory(db: Queryable, keyId: string): Promise<boole
     | { usage_count: number; last_used_at: number | null }
     | undefined;
   if (key && (Number(key.usage_count) > 0 || key.last_used_at !== null)) return true;
-  for (const table of ['request_logs', 'key_usage', 'key_credits']) {
+  for (const table of ['request_log_blocks', 'key_usage', 'key_credits']) {
     if ((await db(table).select('key_id').where({ key_id: keyId }).first()) !== undefined) return true;
   }
   return false;

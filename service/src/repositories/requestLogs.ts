@@ -1,17 +1,7 @@
 import type { Queryable } from '../db/database';
 import { fromMillisRequired } from './columns';
-
-export interface DbRequestLogRow {
-  id: number;
-  workspace_id: string;
-  key_id: string | null;
-  endpoint: string | null;
-  code: string;
-  duration_micros: number;
-  client_ip: string | null;
-  credits_spent: number;
-  created_at: number;
-}
+import type { BlockLog } from './logBlockCodec';
+import { codeCounts, logId, logsOf, splitLogId, type DbLogBlockRow } from './requestLogBlocks';
 
 export interface RequestLog {
   id: string;
@@ -24,16 +14,16 @@ export interface RequestLog {
   createdAt: Date;
 }
 
-function fromRow(row: DbRequestLogRow): RequestLog {
+function toRequestLog(keyId: string, log: BlockLog, id: number): RequestLog {
   return {
-    id: String(row.id),
-    keyId: row.key_id,
-    endpoint: row.endpoint,
-    code: row.code,
-    durationMicros: row.duration_micros,
-    clientIp: row.client_ip,
-    creditsSpent: Number(row.credits_spent),
-    createdAt: fromMillisRequired(row.created_at),
+    id: String(id),
+    keyId,
+    endpoint: log.endpoint,
+    code: log.code,
+    durationMicros: log.durationMicros,
+    clientIp: log.clientIp,
+    creditsSpent: log.creditsSpent,
+    createdAt: fromMillisRequired(log.createdAt),
   };
 }
 
@@ -43,45 +33,80 @@ export interface LogPosition {
   id: number;
 }
 
+const before = (a: LogPosition, b: LogPosition): boolean => a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
+
+/** Blocks read per query of a list: few for the first page of a busy key, more while its blocks hold few matches. */
+const FIRST_BLOCKS = 4;
+const MOST_BLOCKS = 64;
+
+/** A LIKE pattern that matches `"CODE":` inside a block's `codes`, with `!` as the escape character. */
+const codePattern = (code: string): string => `%${JSON.stringify(code).replace(/[!%_]/g, '!$&')}:%`;
+
 /**
  * A key's request logs, newest first, of one verification code when given; `after` continues a previous
- * page. The order, (created_at, id) descending, is the order of both indexes by key: (key_id, created_at,
- * id, code) reads the whole list, (key_id, code, created_at) the list of one code, each a range scan from
- * the position on, with no sort.
+ * page. Blocks are read by their newest log, newest first, over the (key_id, last_at) index; blocks written
+ * by different instances overlap in time, so a log is returned only once every block still unread is
+ * older than it. Blocks without a log of the code are skipped by their `codes`, without being opened.
  */
 export async function listRequestLogs(
   db: Queryable,
   query: { workspaceId: string; keyId: string; code?: string; after?: LogPosition; limit: number },
 ): Promise<RequestLog[]> {
-  const q = db<DbRequestLogRow>('request_logs')
-    .where({ workspace_id: query.workspaceId, key_id: query.keyId })
-    .orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ])
-    .limit(query.limit);
-  if (query.code !== undefined) q.where('code', query.code);
-  const { after } = query;
-  if (after !== undefined) {
-    q.where((w) => w.where('created_at', '<', after.createdAt).orWhere((same) => same.where('created_at', after.createdAt).where('id', '<', after.id)));
+  const { keyId, code, after, limit } = query;
+  let found: Array<{ position: LogPosition; log: BlockLog }> = [];
+  let horizon: { lastAt: number; id: number } | undefined;
+  for (let chunk = FIRST_BLOCKS; ; chunk = Math.min(2 * chunk, MOST_BLOCKS)) {
+    const q = db<DbLogBlockRow>('request_log_blocks')
+      .select('id', 'last_at', 'logs')
+      .where({ workspace_id: query.workspaceId, key_id: keyId })
+      .orderBy([
+        { column: 'last_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(chunk);
+    if (after !== undefined) q.where('first_at', '<=', after.createdAt);
+    if (code !== undefined) q.whereRaw(`codes like ? escape '!'`, [codePattern(code)]);
+    const seen = horizon;
+    if (seen !== undefined) q.where((w) => w.where('last_at', '<', seen.lastAt).orWhere((same) => same.where('last_at', seen.lastAt).where('id', '<', seen.id)));
+    const rows = (await q) as Array<Pick<DbLogBlockRow, 'id' | 'last_at' | 'logs'>>;
+    for (const row of rows) {
+      for (const log of logsOf(row)) {
+        if (code !== undefined && log.code !== code) continue;
+        const position = { createdAt: log.createdAt, id: logId(Number(row.id), log.index) };
+        if (after === undefined || before(position, after)) found.push({ position, log });
+      }
+    }
+    // Only the newest `limit` can be returned, whatever the blocks still unread hold.
+    found = found.sort((a, b) => (before(a.position, b.position) ? 1 : -1)).slice(0, limit);
+    const last = rows[rows.length - 1];
+    if (rows.length < chunk || last === undefined) return found.map(({ position, log }) => toRequestLog(keyId, log, position.id));
+    const seenTo = { lastAt: Number(last.last_at), id: Number(last.id) };
+    horizon = seenTo;
+    const settled = found.filter(({ position }) => position.createdAt > seenTo.lastAt).length;
+    if (settled === limit) return found.map(({ position, log }) => toRequestLog(keyId, log, position.id));
   }
-  return ((await q) as DbRequestLogRow[]).map(fromRow);
 }
 
 /** Where the key's log `id` stands in its list; null when the key has no such log. */
 export async function positionOfLog(db: Queryable, keyId: string, id: number): Promise<LogPosition | null> {
-  const row = (await db<DbRequestLogRow>('request_logs').where({ id, key_id: keyId }).first('created_at')) as Pick<DbRequestLogRow, 'created_at'> | undefined;
-  return row ? { createdAt: Number(row.created_at), id } : null;
+  const { blockId, index } = splitLogId(id);
+  const row = (await db<DbLogBlockRow>('request_log_blocks').where({ id: blockId, key_id: keyId }).first('logs')) as Pick<DbLogBlockRow, 'logs'> | undefined;
+  const log = row ? logsOf(row)[index] : undefined;
+  return log ? { createdAt: log.createdAt, id } : null;
 }
 
-/** How many verifications of a key were admitted (code VALID) at or after `since`. */
+/**
+ * How many verifications of a key were admitted (code VALID) at or after `since`: the blocks wholly after
+ * it summed from the index, the few that straddle it opened.
+ */
 export async function countAdmittedSince(db: Queryable, keyId: string, since: Date): Promise<number> {
-  const row = (await db('request_logs')
-    .where({ key_id: keyId, code: 'VALID' })
-    .where('created_at', '>=', since.getTime())
-    .count({ n: '*' })
-    .first()) as { n: number | string };
-  return Number(row.n);
+  const from = since.getTime();
+  const blocks = () => db<DbLogBlockRow>('request_log_blocks').where('key_id', keyId).where('last_at', '>=', from);
+  const whole = (await blocks().where('first_at', '>=', from).sum({ n: 'admitted' }).first()) as { n: number | string | null };
+  const straddling = (await blocks().where('first_at', '<', from).where('admitted', '>', 0).select('logs')) as Array<Pick<DbLogBlockRow, 'logs'>>;
+  let admitted = Number(whole.n ?? 0);
+  for (const row of straddling) for (const log of logsOf(row)) if (log.code === 'VALID' && log.createdAt >= from) admitted++;
+  return admitted;
 }
 
 /** How many of a key's verifications of one code fell into one bucket (`bucket` counts from 0). */
@@ -91,9 +116,13 @@ export interface BucketCount {
   count: number;
 }
 
+/** Blocks whose logs are opened per query when they cross a bucket's edge. */
+const OPENED_PER_QUERY = 200;
+
 /**
  * A key's verifications from `from` on, counted per code in `buckets` consecutive buckets of `bucketMs`.
- * One grouped query over the (key_id, created_at, id, code) index: a range scan that reads no table rows.
+ * A block inside one bucket counts by its `codes`; only a block across a bucket's edge (a flush spans
+ * about a second, so few do) is opened.
  */
 export async function countByBucket(
   db: Queryable,
@@ -101,14 +130,30 @@ export async function countByBucket(
 ): Promise<BucketCount[]> {
   const from = query.from.getTime();
   const until = from + query.bucketMs * query.buckets;
-  // Integer division: MySQL's DIV; SQLite gets the bound numbers as reals, so its quotient is cast (truncating).
-  const bucket = db.client.config.client === 'mysql2' ? '(created_at - ?) DIV ?' : 'cast((created_at - ?) / ? as integer)';
-  const rows = (await db('request_logs')
-    .select(db.raw(`${bucket} as bucket`, [from, query.bucketMs]), 'code')
-    .count({ n: '*' })
+  const bucketOf = (at: number): number => Math.floor((at - from) / query.bucketMs);
+  const counts = new Map<string, BucketCount>();
+  const add = (bucket: number, code: string, n: number): void => {
+    const id = `${bucket} ${code}`;
+    const count = counts.get(id);
+    if (count) count.count += n;
+    else counts.set(id, { bucket, code, count: n });
+  };
+  const rows = (await db<DbLogBlockRow>('request_log_blocks')
+    .select('id', 'first_at', 'last_at', 'codes')
     .where('key_id', query.keyId)
-    .where('created_at', '>=', from)
-    .where('created_at', '<', until)
-    .groupBy('bucket', 'code')) as Array<{ bucket: number | string; code: string; n: number | string }>;
-  return rows.map((row) => ({ bucket: Number(row.bucket), code: row.code, count: Number(row.n) }));
+    .where('last_at', '>=', from)
+    .where('first_at', '<', until)) as Array<Pick<DbLogBlockRow, 'id' | 'first_at' | 'last_at' | 'codes'>>;
+  const crossing: number[] = [];
+  for (const row of rows) {
+    const first = Number(row.first_at);
+    const last = Number(row.last_at);
+    if (first >= from && last < until && bucketOf(first) === bucketOf(last)) {
+      for (const [code, n] of Object.entries(codeCounts(row))) add(bucketOf(first), code, n);
+    } else crossing.push(Number(row.id));
+  }
+  for (let i = 0; i < crossing.length; i += OPENED_PER_QUERY) {
+    const opened = (await db<DbLogBlockRow>('request_log_blocks').whereIn('id', crossing.slice(i, i + OPENED_PER_QUERY)).select('logs')) as Array<Pick<DbLogBlockRow, 'logs'>>;
+    for (const row of opened) for (const log of logsOf(row)) if (log.createdAt >= from && log.createdAt < until) add(bucketOf(log.createdAt), log.code, 1);
+  }
+  return [...counts.values()];
 }

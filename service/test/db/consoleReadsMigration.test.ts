@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import * as migration from '../../src/db/migrations/20261126150000_console_reads';
 import * as requestLogIndexes from '../../src/db/migrations/20261207120000_request_log_indexes';
-import { forEachDialect, indexNames, openTestDatabase, type TestDatabase } from '../helpers/databases';
+import { BEFORE_LOG_BLOCKS, forEachDialect, indexNames, openTestDatabase, type TestDatabase } from '../helpers/databases';
 
 forEachDialect('Migration 20261126150000_console_reads', (dialect) => {
   let t: TestDatabase;
   beforeEach(async () => {
-    t = await openTestDatabase(dialect);
+    t = await openTestDatabase(dialect, { upTo: BEFORE_LOG_BLOCKS });
     const { knex } = t.db;
     await knex('workspaces').insert({ id: 'ws_1', slug: 'acme', name: 'acme', created_at: 1 });
     await knex('root_keys').insert({ id: 'rk_1', workspace_id: 'ws_1', name: 'r', scopes: '[]', secret_hash: 'h', pepper_version: 1, start: 's', created_at: 1, created_by: 'cli:ops' });

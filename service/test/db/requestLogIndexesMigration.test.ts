@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import * as migration from '../../src/db/migrations/20261207120000_request_log_indexes';
-import { forEachDialect, indexNames, openTestDatabase, type TestDatabase } from '../helpers/databases';
+import { BEFORE_LOG_BLOCKS, forEachDialect, indexNames, openTestDatabase, type TestDatabase } from '../helpers/databases';
 
 forEachDialect('Migration 20261207120000_request_log_indexes', (dialect) => {
   let t: TestDatabase;
   beforeEach(async () => {
-    t = await openTestDatabase(dialect);
+    t = await openTestDatabase(dialect, { upTo: BEFORE_LOG_BLOCKS });
     await t.db.knex('request_logs').insert([
       { workspace_id: 'ws_1', key_id: 'key_1', code: 'VALID', duration_micros: 5, created_at: 10 },
       { workspace_id: 'ws_1', key_id: 'key_1', code: 'RATE_LIMITED', duration_micros: 6, created_at: 11 },

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import * as migration from '../../src/db/migrations/20261207100000_unmatched_request_logs';
-import { forEachDialect, openTestDatabase, type TestDatabase } from '../helpers/databases';
+import { BEFORE_LOG_BLOCKS, forEachDialect, openTestDatabase, type TestDatabase } from '../helpers/databases';
 
 forEachDialect('Migration 20261207100000_unmatched_request_logs', (dialect) => {
   let t: TestDatabase;
   beforeEach(async () => {
-    t = await openTestDatabase(dialect);
+    t = await openTestDatabase(dialect, { upTo: BEFORE_LOG_BLOCKS });
   });
   afterEach(async () => {
     await t.dispose();

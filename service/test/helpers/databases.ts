@@ -1,6 +1,6 @@
 import knexFactory from 'knex';
 import { Database, type Dialect } from '../../src/db/database';
-import { migrateToLatest } from '../../src/db/migrate';
+import { migrateToLatest, migrateUpTo } from '../../src/db/migrate';
 
 const MYSQL_URL = process.env.KEYSMITH_TEST_MYSQL_URL;
 let counter = 0;
@@ -12,11 +12,18 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-/** A fresh, migrated database of the dialect: SQLite in memory, or a new MySQL database on the test server. */
-export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+/** The last migration with request logs as rows, before `request_log_blocks` replaced their tables. */
+export const BEFORE_LOG_BLOCKS = '20261207140000_request_log_flushes';
+
+/**
+ * A fresh, migrated database of the dialect: SQLite in memory, or a new MySQL database on the test server.
+ * `upTo` stops after that migration, for a test of a migration whose tables a later one replaced.
+ */
+export async function openTestDatabase(dialect: Dialect, { upTo }: { upTo?: string } = {}): Promise<TestDatabase> {
+  const migrate = (db: Database): Promise<unknown> => (upTo === undefined ? migrateToLatest(db) : migrateUpTo(db, upTo));
   if (dialect === 'sqlite') {
     const db = Database.open({ dialect: 'sqlite', location: ':memory:' });
-    await migrateToLatest(db);
+    await migrate(db);
     return { db, dialect, dispose: () => db.close() };
   }
   const base = new URL(MYSQL_URL!);
@@ -29,7 +36,7 @@ export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> 
   }
   base.pathname = `/${name}`;
   const db = Database.open({ dialect: 'mysql', location: base.toString() });
-  await migrateToLatest(db);
+  await migrate(db);
   return {
     db,
     dialect,

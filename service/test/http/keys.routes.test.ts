@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { forEachDialect } from '../helpers/databases';
 import { Harness, json } from '../helpers/harness';
+import { writeLogs } from '../helpers/requestLogs';
 
 forEachDialect('/v1/keys routes', (dialect) => {
   let h: Harness;
@@ -195,11 +196,11 @@ forEachDialect('/v1/keys routes', (dialect) => {
       const { key } = await h.createKey({ quota: { daily: 10 } });
       const now = h.clock.now().getTime();
       const log = (code: string, agoMs: number) => ({
-        workspace_id: h.tenants.acme.workspaceId, key_id: key.id, endpoint: '/push', code, duration_micros: 80, client_ip: '10.0.0.1', credits_spent: 1, created_at: now - agoMs,
+        workspaceId: h.tenants.acme.workspaceId, keyId: key.id, endpoint: '/push', code, durationMicros: 80, clientIp: '10.0.0.1', creditsSpent: 1, createdAt: now - agoMs,
       });
       // Oldest first: 8 days ago (monthly only), 2 days ago (weekly), 1 hour ago VALID and RATE_LIMITED, 1 minute ago.
       for (const row of [log('VALID', 8 * 86400_000), log('VALID', 2 * 86400_000), log('VALID', 3600_000), log('RATE_LIMITED', 3500_000), log('VALID', 60_000)]) {
-        await h.app.db.knex('request_logs').insert(row);
+        await writeLogs(h.app.db.knex, [row]);
       }
       await h.app.db.knex('api_keys').where({ id: key.id }).update({ usage_count: 4 });
       const first = json(await h.inject('GET', `/v1/keys/${key.id}/logs?limit=2`));

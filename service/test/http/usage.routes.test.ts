@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { forEachDialect } from '../helpers/databases';
 import { Harness, json } from '../helpers/harness';
+import { readLogs, writeLogs } from '../helpers/requestLogs';
 
 type Usage = { window: string; granularity: string; buckets: Array<{ start: string; counts: Record<string, number> }> };
 
@@ -78,36 +79,48 @@ forEachDialect('key usage for charts, the logs outcome filter, policies in use',
     expect(Object.values(nonEmpty(later))).to.deep.equal([{ VALID: 2, RATE_LIMITED: 1 }, { VALID: 1 }]);
   });
 
-  it('reads the usage of a key with one grouped query, from the covering index', async () => {
-    const { key, secret } = await h.createKey({ name: 'explained' });
-    await verify(secret);
-    await h.app.flush();
-    // A year of history before the window: the range on created_at, not the key alone, is what narrows the read.
+  it("counts a block inside one bucket by its summary and opens only the blocks across a bucket's edge, over the key's index", async () => {
+    h.clock.set(new Date('2026-07-10T12:30:00Z'));
+    const { key } = await h.createKey({ name: 'summarised' });
+    const keyId = key.id as string;
     const { workspaceId } = h.tenants.acme;
-    const yearAgo = h.clock.now().getTime() - 365 * 86_400_000;
-    await h.app.db.knex('request_logs').insert(
-      Array.from({ length: 200 }, (_, i) => ({ workspace_id: workspaceId, key_id: key.id, code: i % 4 ? 'VALID' : 'RATE_LIMITED', duration_micros: 1, created_at: yearAgo + i })),
-    );
-    if (dialect === 'mysql') await h.app.db.knex.raw('analyze table request_logs');
+    const at = (iso: string, ms = 0) => new Date(iso).getTime() + ms;
+    const logs = (code: string, from: number, n: number) => Array.from({ length: n }, (_, i) => ({ workspaceId, keyId, code, createdAt: from + i }));
+    // A year of history before the window: the range on the blocks' times, not the key alone, narrows the read.
+    await writeLogs(h.app.db.knex, logs('VALID', at('2025-07-10T00:00:00Z'), 200));
+    // Inside the bucket of 8 July, and inside that of 9 July: counted from `codes`.
+    await writeLogs(h.app.db.knex, [...logs('VALID', at('2026-07-08T10:00:00Z'), 30), ...logs('RATE_LIMITED', at('2026-07-08T11:00:00Z'), 5)]);
+    await writeLogs(h.app.db.knex, logs('VALID', at('2026-07-09T23:00:00Z'), 7));
+    // Across midnight into 10 July: opened, its logs counted one by one.
+    await writeLogs(h.app.db.knex, [...logs('VALID', at('2026-07-09T23:59:59Z', 995), 10), ...logs('EXPIRED', at('2026-07-10T00:00:00Z', 5), 2)]);
+    const crossing = (await h.app.db.knex('request_log_blocks').where({ key_id: keyId }).max({ id: 'id' }).first()) as { id: number | string };
+    if (dialect === 'mysql') await h.app.db.knex.raw('analyze table request_log_blocks');
+
     const seen: Array<{ sql: string; bindings: Array<string | number> }> = [];
     const listener = (q: { sql: string; bindings: Array<string | number> }) => seen.push(q);
     h.app.db.knex.on('query', listener);
+    let week: Usage;
     try {
-      await usage(key.id as string, '7d');
+      week = await usage(keyId, '7d');
     } finally {
       h.app.db.knex.off('query', listener);
     }
-    const grouped = seen.filter((q) => q.sql.includes('request_logs'));
-    expect(grouped, 'queries on request_logs').to.have.length(1);
-    const { sql, bindings } = grouped[0]!;
-    expect(sql).to.match(/group by/i);
+    expect(nonEmpty(week)).to.deep.equal({
+      '2026-07-08T00:00:00.000Z': { VALID: 30, RATE_LIMITED: 5 },
+      '2026-07-09T00:00:00.000Z': { VALID: 7 + 5 },
+      '2026-07-10T00:00:00.000Z': { VALID: 5, EXPIRED: 2 },
+    });
+    const reads = seen.filter((q) => q.sql.includes('request_log_blocks'));
+    expect(reads, 'a summary query, then one that opens blocks').to.have.length(2);
+    expect(reads[0]!.sql).not.to.include('logs');
+    expect(reads[1]!.bindings.map(Number), 'the blocks opened').to.deep.equal([Number(crossing.id)]);
+    const { sql, bindings } = reads[0]!;
     if (dialect === 'sqlite') {
       const plan = (await h.app.db.knex.raw(`explain query plan ${sql}`, bindings)) as Array<{ detail: string }>;
-      expect(plan.map((p) => p.detail).join('\n')).to.include('COVERING INDEX request_logs_key_time_id');
+      expect(plan.map((p) => p.detail).join('\n')).to.include('INDEX request_log_blocks_key_time');
     } else {
-      const [rows] = (await h.app.db.knex.raw(`explain ${sql}`, bindings)) as [Array<{ key: string; Extra: string }>];
-      expect(rows[0]!.key).to.equal('request_logs_key_time_id');
-      expect(rows[0]!.Extra).to.include('Using index');
+      const [rows] = (await h.app.db.knex.raw(`explain ${sql}`, bindings)) as [Array<{ key: string }>];
+      expect(rows[0]!.key).to.equal('request_log_blocks_key_time');
     }
   });
 
@@ -139,23 +152,26 @@ forEachDialect('key usage for charts, the logs outcome filter, policies in use',
     expect(bad.statusCode).to.equal(400);
   });
 
-  it('pages a key\'s logs newest first by (time, id), whole or filtered, from an index without a sort; an id cursor issued before still continues', async () => {
+  it('pages a key\'s logs newest first by (time, id), whole or filtered, across blocks that overlap in time, from an index without a sort; an id cursor issued before still continues', async () => {
     const { key } = await h.createKey({ name: 'paged' });
     const keyId = key.id as string;
     const { workspaceId } = h.tenants.acme;
     const now = h.clock.now().getTime();
-    // Logs of one millisecond with several codes, and logs written after others of a later time.
+    const log = (code: string, createdAt: number) => ({ workspaceId, keyId, code, createdAt });
+    // Logs of one millisecond with several codes, each its own flush, and flushes of earlier logs written after later ones.
     const codes = ['VALID', 'RATE_LIMITED', 'VALID', 'EXPIRED', 'VALID', 'RATE_LIMITED', 'VALID'];
-    const spec = [...codes.map((code) => [code, now] as const), ['VALID', now - 5] as const, ['RATE_LIMITED', now - 5] as const, ['VALID', now + 3] as const];
-    for (const [code, at] of spec) await h.app.db.knex('request_logs').insert({ workspace_id: workspaceId, key_id: keyId, code, duration_micros: 1, created_at: at });
-    await h.app.db.knex('request_logs').insert(
-      Array.from({ length: 300 }, (_, i) => ({ workspace_id: workspaceId, key_id: keyId, code: i % 3 ? 'VALID' : 'RATE_LIMITED', duration_micros: 1, created_at: now - 86_400_000 - i })),
-    );
-    if (dialect === 'mysql') await h.app.db.knex.raw('analyze table request_logs');
-    const rows = (await h.app.db.knex('request_logs').where({ key_id: keyId }).select('id', 'code', 'created_at')) as Array<{ id: number; code: string; created_at: number }>;
-    const newestFirst = rows
-      .map((r) => ({ id: String(r.id), code: r.code, at: Number(r.created_at) }))
+    const spec = [...codes.map((code) => log(code, now)), log('VALID', now - 5), log('RATE_LIMITED', now - 5), log('VALID', now + 3)];
+    for (const one of spec) await writeLogs(h.app.db.knex, [one]);
+    // Two instances' flushes over the same second, their logs interleaved in time, and a day-old block of 300.
+    for (const parity of [0, 1]) {
+      await writeLogs(h.app.db.knex, Array.from({ length: 40 }, (_, i) => log(i % 4 ? 'VALID' : 'RATE_LIMITED', now - 1_000 + 2 * i + parity)));
+    }
+    await writeLogs(h.app.db.knex, Array.from({ length: 300 }, (_, i) => log(i % 3 ? 'VALID' : 'RATE_LIMITED', now - 86_400_000 - i)));
+    if (dialect === 'mysql') await h.app.db.knex.raw('analyze table request_log_blocks');
+    const newestFirst = (await readLogs(h.app.db.knex, { keyId }))
+      .map((r) => ({ id: String(r.id), code: r.code, at: r.createdAt }))
       .sort((a, b) => b.at - a.at || Number(b.id) - Number(a.id));
+    expect(newestFirst).to.have.length(390);
 
     const seen: Array<{ sql: string; bindings: unknown[] }> = [];
     const listener = (q: { sql: string; bindings: unknown[] }) => seen.push(q);
@@ -177,14 +193,15 @@ forEachDialect('key usage for charts, the logs outcome filter, policies in use',
     } finally {
       h.app.db.knex.off('query', listener);
     }
-    for (const { sql, bindings } of seen.filter((q) => /from .request_logs./i.test(q.sql) && /order by/i.test(q.sql) && /<\s*\?/.test(q.sql))) {
-      const filtered = /`key_id` = \? and `code` = \?/.test(sql);
+    const ordered = seen.filter((q) => /from .request_log_blocks./i.test(q.sql) && /order by/i.test(q.sql));
+    expect(ordered.length, 'list queries').to.be.greaterThan(10);
+    for (const { sql, bindings } of ordered) {
       if (dialect === 'sqlite') {
         const plan = ((await h.app.db.knex.raw(`explain query plan ${sql}`, bindings as never)) as Array<{ detail: string }>).map((p) => p.detail).join('\n');
         expect(plan, sql).not.to.include('TEMP B-TREE');
       } else {
         const [[row]] = (await h.app.db.knex.raw(`explain ${sql}`, bindings as never)) as [Array<{ key: string; Extra: string | null }>];
-        expect(row!.key, sql).to.equal(filtered ? 'request_logs_key_code_time' : 'request_logs_key_time_id');
+        expect(row!.key, sql).to.equal('request_log_blocks_key_time');
         expect(row!.Extra ?? '', sql).not.to.include('filesort');
       }
     }

@@ -7,6 +7,7 @@ import { forEachDialect } from '../helpers/databases';
 import { Harness, TEST_PEPPER } from '../helpers/harness';
 import { PepperRing } from '../../src/domain/pepper';
 import { KeyService } from '../../src/services/keys';
+import { writeLogs } from '../helpers/requestLogs';
 
 forEachDialect('key lifecycle (services on a real database)', (dialect) => {
   let h: Harness;
@@ -100,9 +101,7 @@ forEachDialect('key lifecycle (services on a real database)', (dialect) => {
 
   it('deletes only keys that were never used', async () => {
     const { key } = await h.app.services.keys.create(acme, { name: 'used-once' });
-    await h.app.db.knex('request_logs').insert({
-      workspace_id: acme.workspaceId, key_id: key.id, code: 'VALID', duration_micros: 50, credits_spent: 0, created_at: h.clock.now().getTime(),
-    });
+    await writeLogs(h.app.db.knex, [{ workspaceId: acme.workspaceId, keyId: key.id, code: 'VALID', createdAt: h.clock.now().getTime() }]);
     const err = await h.app.services.keys.delete(acme, key.id).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ConflictError).and.to.have.property('code', 'KEY_HAS_HISTORY');
     expect((await h.app.services.keyReads.get(acme, key.id)).key.status).to.equal('active');

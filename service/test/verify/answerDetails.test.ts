@@ -8,6 +8,7 @@ import { DEFAULT_RECORDER_OPTIONS } from '../../src/verify/recorder';
 import { forEachDialect } from '../helpers/databases';
 import { Harness } from '../helpers/harness';
 import { waitFor } from '../helpers/redis';
+import { readLogs } from '../helpers/requestLogs';
 
 type Body = Record<string, any>;
 
@@ -126,15 +127,15 @@ forEachDialect('Verification answers and logs in detail', (dialect) => {
         createdAt: 1_700_000_000_000 + i,
       }));
       await writeUsage(h.app.db, { id: 'bulk-test', createdAt: 1_700_000_000_000 }, RequestLogBatch.of(rows), new Map([[key.id, { admitted: rows.length, lastUsedAt: 1_700_000_004_499 }]]));
-      const stored = await h.app.db.knex('request_logs').where('endpoint', 'like', '/bulk/%').orderBy('id');
+      const stored = (await readLogs(h.app.db.knex, { keyId: key.id })).filter((log) => log.endpoint?.startsWith('/bulk/'));
       expect(stored).to.have.length(4_500);
-      expect(stored.map((r) => [r.endpoint, Number(r.duration_micros), r.client_ip, Number(r.credits_spent), Number(r.created_at)])).to.deep.equal(
+      expect(stored.map((r) => [r.endpoint, r.durationMicros, r.clientIp, r.creditsSpent, r.createdAt])).to.deep.equal(
         rows.map((r) => [r.endpoint, r.durationMicros, r.clientIp, r.creditsSpent, r.createdAt]),
       );
       expect(Number((await h.app.db.knex('api_keys').where({ id: key.id }).first()).usage_count)).to.equal(endpoints.length + 4_500);
     });
 
-    it('writes a verification that matched no key to unmatched_request_logs, and one that did to request_logs: one row each', async () => {
+    it('writes the verifications that matched no key to a block of their workspace, and those that did to a block of their key', async () => {
       const { key, secret } = await h.createKey();
       const other = await h.createKey({}, 'globex');
       const unmatched = [
@@ -148,15 +149,19 @@ forEachDialect('Verification answers and logs in detail', (dialect) => {
       }
       await h.app.flush();
       const { knex } = h.app.db;
-      expect((await knex('request_logs').orderBy('id').pluck('endpoint')) as string[]).to.deep.equal(['/ok/0', '/ok/1', '/ok/2']);
-      const rows = await knex('unmatched_request_logs').orderBy('id');
+      expect(await knex('request_log_blocks').orderBy('id').select('key_id', 'count')).to.deep.equal([
+        { key_id: key.id, count: 3 },
+        { key_id: null, count: 3 },
+      ]);
+      expect((await readLogs(knex, { keyId: key.id })).map((log) => log.endpoint)).to.deep.equal(['/ok/0', '/ok/1', '/ok/2']);
+      const rows = await readLogs(knex, { keyId: null });
       const { workspaceId } = h.tenants.acme;
-      expect(rows.map((r) => [r.workspace_id, r.endpoint, r.code, r.client_ip])).to.deep.equal([
+      expect(rows.map((r) => [r.workspaceId, r.endpoint, r.code, r.clientIp])).to.deep.equal([
         [workspaceId, '/garbage', 'INVALID', null],
         [workspaceId, '/unknown', 'INVALID', '10.0.0.7'],
         [workspaceId, '/other-workspace', 'INVALID', null],
       ]);
-      expect(rows.every((r) => Number(r.duration_micros) >= 0 && Number(r.created_at) === h.clock.now().getTime())).to.equal(true);
+      expect(rows.every((r) => r.durationMicros >= 0 && r.createdAt === h.clock.now().getTime())).to.equal(true);
       expect((await logsOf(key.id)).map((log) => log.endpoint)).to.deep.equal(['/ok/2', '/ok/1', '/ok/0']);
     });
   });
@@ -208,7 +213,7 @@ forEachDialect('Verification answers and logs in detail', (dialect) => {
       for (let i = 0; i < 3; i++) await verify({ key: secret });
       let written = 0;
       await waitFor('3 request logs in the database', () => {
-        void h.app.db.knex('request_logs').count({ n: '*' }).then(([row]) => (written = Number(row!.n)));
+        void readLogs(h.app.db.knex).then((logs) => (written = logs.length));
         return written === 3;
       });
     });

@@ -11,6 +11,7 @@ import {
   waitForRedis,
   type ServiceProcess,
 } from '../helpers/processes';
+import { readLogs } from '../helpers/requestLogs';
 
 type Tally = Record<string, number>;
 
@@ -124,11 +125,8 @@ describeCluster('a cluster of service processes', (redis) => {
         const knex = database.db.knex;
         for (const [keyId, tally] of answered) {
           const key = (await knex('api_keys').where({ id: keyId }).first('usage_count')) as { usage_count: number | string };
-          const logs = (await knex('request_logs').where({ key_id: keyId }).groupBy('code').select('code').count({ n: '*' })) as Array<{
-            code: string;
-            n: number | string;
-          }>;
-          const logged = Object.fromEntries(logs.map((row) => [row.code, Number(row.n)]));
+          const logged: Record<string, number> = {};
+          for (const { code } of await readLogs(knex, { keyId })) logged[code] = (logged[code] ?? 0) + 1;
           expect(Number(key.usage_count), `usageCount of ${keyId}`).to.equal(tally.VALID);
           expect(logged, `request logs of ${keyId} by code`).to.deep.equal(tally);
         }

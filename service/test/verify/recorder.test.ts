@@ -6,6 +6,7 @@ import { Metrics } from '../../src/verify/metrics';
 import { Recorder, type RecorderOptions } from '../../src/verify/recorder';
 import { forEachDialect } from '../helpers/databases';
 import { Harness } from '../helpers/harness';
+import { readLogs } from '../helpers/requestLogs';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -52,9 +53,9 @@ forEachDialect('Request-log flushes that fail', (dialect) => {
     for (let i = from; i < to; i++) recorder!.record(entry(h.tenants.acme.workspaceId, keyId, i, h.clock.now().getTime()), true);
   };
   const written = async (): Promise<{ endpoints: string[]; usageCount: number }> => {
-    const rows = (await h.app.db.knex('request_logs').where({ key_id: keyId }).orderBy('id')) as Array<{ endpoint: string }>;
+    const rows = await readLogs(h.app.db.knex, { keyId });
     const key = (await h.app.db.knex('api_keys').where({ id: keyId }).first()) as { usage_count: number | string };
-    return { endpoints: rows.map((row) => row.endpoint), usageCount: Number(key.usage_count) };
+    return { endpoints: rows.map((row) => row.endpoint ?? ''), usageCount: Number(key.usage_count) };
   };
   const endpoints = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => `/${from + i}`);
 
