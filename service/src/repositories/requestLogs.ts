@@ -78,12 +78,14 @@ export async function listRequestLogs(
     }
     // Only the newest `limit` can be returned, whatever the blocks still unread hold.
     found = found.sort((a, b) => (before(a.position, b.position) ? 1 : -1)).slice(0, limit);
-    const last = rows[rows.length - 1];
-    if (rows.length < chunk || last === undefined) return found.map(({ position, log }) => toRequestLog(keyId, log, position.id));
-    const seenTo = { lastAt: Number(last.last_at), id: Number(last.id) };
-    horizon = seenTo;
-    const settled = found.filter(({ position }) => position.createdAt > seenTo.lastAt).length;
-    if (settled === limit) return found.map(({ position, log }) => toRequestLog(keyId, log, position.id));
+    const last = rows.length === chunk ? rows[rows.length - 1] : undefined;
+    if (last !== undefined) {
+      const seenTo = { lastAt: Number(last.last_at), id: Number(last.id) };
+      horizon = seenTo;
+      // A log no newer than the last block read may yet be outdone by one in a block not read.
+      if (found.filter(({ position }) => position.createdAt > seenTo.lastAt).length < limit) continue;
+    }
+    return found.map(({ position, log }) => toRequestLog(keyId, log, position.id));
   }
 }
 
