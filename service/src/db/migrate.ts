@@ -13,6 +13,8 @@ import * as requestLogBlocks from './migrations/20261207160000_request_log_block
 interface Migration {
   up(knex: Knex): Promise<void>;
   down(knex: Knex): Promise<void>;
+  /** `transaction: false` runs it outside a transaction of knex's (it makes its own). */
+  config?: { transaction: boolean };
 }
 
 /**
