@@ -16,6 +16,15 @@ const VERSION = 1;
 /** The most logs in one block: a log's id is its block's id × this + its place in the block. */
 export const LOGS_PER_BLOCK = 4096;
 
+/** Numbers are kept within ±2^50, so that a zigzag-encoded difference of two is a safe integer. */
+const LARGEST = 2 ** 50;
+
+/**
+ * `n` as a whole number from `least` to LARGEST; a value out of range (none is, in practice) is clamped
+ * rather than thrown, since one bad log must not keep a whole flush from being written.
+ */
+const whole = (n: number, least: number): number => (Number.isFinite(n) ? Math.min(LARGEST, Math.max(least, Math.round(n))) : 0);
+
 /** One log read back from a block. */
 export interface BlockLog {
   /** Place in the block, from 0. */
@@ -41,14 +50,14 @@ export function encodeBlock(logs: RequestLogBatch, rows: readonly number[]): Buf
   const body = new Writer(8 * rows.length + 16);
   let previous = 0;
   for (const i of rows) {
-    const createdAt = Math.round(logs.createdAt(i));
+    const createdAt = whole(logs.createdAt(i), 0);
     body.int(createdAt - previous);
     previous = createdAt;
     body.uint(ref(logs.codes[i]!));
     body.uint(optionalRef(logs.endpoints[i]));
     body.uint(optionalRef(logs.clientIps[i]));
-    body.uint(Math.max(0, Math.round(logs.durationMicros(i))));
-    body.int(Math.round(logs.creditsSpent(i)));
+    body.uint(whole(logs.durationMicros(i), 0));
+    body.int(whole(logs.creditsSpent(i), -LARGEST));
   }
   const head = new Writer(64);
   head.byte(VERSION);

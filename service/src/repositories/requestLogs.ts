@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database';
 import { fromMillisRequired } from './columns';
 import type { BlockLog } from './logBlockCodec';
-import { codeCounts, logId, logsOf, splitLogId, type DbLogBlockRow } from './requestLogBlocks';
+import { MAX_BLOCK_SPAN_MS, codeCounts, logId, logsOf, type DbLogBlockRow } from './requestLogBlocks';
 
 export interface RequestLog {
   id: string;
@@ -44,9 +44,11 @@ const codePattern = (code: string): string => `%${JSON.stringify(code).replace(/
 
 /**
  * A key's request logs, newest first, of one verification code when given; `after` continues a previous
- * page. Blocks are read by their newest log, newest first, over the (key_id, last_at) index; blocks written
- * by different instances overlap in time, so a log is returned only once every block still unread is
- * older than it. Blocks without a log of the code are skipped by their `codes`, without being opened.
+ * page. Blocks are read newest first by their last log, over the (key_id, last_at, id) index; blocks
+ * written by different instances overlap in time, so a log is returned only once every block still unread
+ * is older than it. A page after `after` starts at the blocks that end by `after` + MAX_BLOCK_SPAN_MS: none
+ * that began before `after` ends later. With a code, blocks without a log of it are passed over by their
+ * `codes`, unopened; they are still read, so a code rare in a long history reads most of the key's blocks.
  */
 export async function listRequestLogs(
   db: Queryable,
@@ -64,8 +66,8 @@ export async function listRequestLogs(
         { column: 'id', order: 'desc' },
       ])
       .limit(chunk);
-    if (after !== undefined) q.where('first_at', '<=', after.createdAt);
     if (code !== undefined) q.whereRaw(`codes like ? escape '!'`, [codePattern(code)]);
+    if (after !== undefined) q.where('last_at', '<=', after.createdAt + MAX_BLOCK_SPAN_MS).where('first_at', '<=', after.createdAt);
     const seen = horizon;
     if (seen !== undefined) q.where((w) => w.where('last_at', '<', seen.lastAt).orWhere((same) => same.where('last_at', seen.lastAt).where('id', '<', seen.id)));
     const rows = (await q) as Array<Pick<DbLogBlockRow, 'id' | 'last_at' | 'logs'>>;
@@ -89,23 +91,17 @@ export async function listRequestLogs(
   }
 }
 
-/** Where the key's log `id` stands in its list; null when the key has no such log. */
-export async function positionOfLog(db: Queryable, keyId: string, id: number): Promise<LogPosition | null> {
-  const { blockId, index } = splitLogId(id);
-  const row = (await db<DbLogBlockRow>('request_log_blocks').where({ id: blockId, key_id: keyId }).first('logs')) as Pick<DbLogBlockRow, 'logs'> | undefined;
-  const log = row ? logsOf(row)[index] : undefined;
-  return log ? { createdAt: log.createdAt, id } : null;
-}
-
 /**
  * How many verifications of a key were admitted (code VALID) at or after `since`: the blocks wholly after
- * it summed from the index, the few that straddle it opened.
+ * it counted from the index, the few that straddle it (they end within MAX_BLOCK_SPAN_MS of it) opened.
  */
 export async function countAdmittedSince(db: Queryable, keyId: string, since: Date): Promise<number> {
   const from = since.getTime();
   const blocks = () => db<DbLogBlockRow>('request_log_blocks').where('key_id', keyId).where('last_at', '>=', from);
   const whole = (await blocks().where('first_at', '>=', from).sum({ n: 'admitted' }).first()) as { n: number | string | null };
-  const straddling = (await blocks().where('first_at', '<', from).where('admitted', '>', 0).select('logs')) as Array<Pick<DbLogBlockRow, 'logs'>>;
+  const straddling = (await blocks().where('last_at', '<', from + MAX_BLOCK_SPAN_MS).where('first_at', '<', from).where('admitted', '>', 0).select('logs')) as Array<
+    Pick<DbLogBlockRow, 'logs'>
+  >;
   let admitted = Number(whole.n ?? 0);
   for (const row of straddling) for (const log of logsOf(row)) if (log.code === 'VALID' && log.createdAt >= from) admitted++;
   return admitted;
@@ -144,6 +140,7 @@ export async function countByBucket(
     .select('id', 'first_at', 'last_at', 'codes')
     .where('key_id', query.keyId)
     .where('last_at', '>=', from)
+    .where('last_at', '<', until + MAX_BLOCK_SPAN_MS)
     .where('first_at', '<', until)) as Array<Pick<DbLogBlockRow, 'id' | 'first_at' | 'last_at' | 'codes'>>;
   const crossing: number[] = [];
   for (const row of rows) {

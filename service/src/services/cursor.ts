@@ -27,13 +27,12 @@ const LOG_POSITION = /^(\d{1,16}):(\d{1,20})$/;
 export const logCursorPosition = (log: { createdAt: Date; id: string }): string => `${log.createdAt.getTime()}:${log.id}`;
 
 /**
- * A cursor of a key's request logs: the position of the page's last log, or, from a cursor issued when the
- * list was paged by id alone, that log's id (whose position the caller looks up).
+ * A cursor of a key's request logs: the position of the page's last log. A cursor of the log's id alone,
+ * issued before logs were stored in blocks, names a log that no longer has that id: it is refused.
  */
-export function decodeLogCursor(cursor: string): LogPosition | { id: number } {
-  const text = decode(cursor);
-  const match = LOG_POSITION.exec(text);
-  if (!match) return { id: numericPosition(text) };
+export function decodeLogCursor(cursor: string): LogPosition {
+  const match = LOG_POSITION.exec(decode(cursor));
+  if (!match) throw badCursor();
   const createdAt = Number(match[1]);
   const id = Number(match[2]);
   if (!Number.isSafeInteger(createdAt) || !Number.isSafeInteger(id)) throw badCursor();

@@ -6,8 +6,8 @@ import { effectiveLimits, type EffectiveLimits } from '../domain/limits';
 import { QUOTA_WINDOW_SECONDS, QUOTA_WINDOWS, type ApiKey, type Caller, type Environment, type KeyStatusFilter, type Page, type QuotaWindow } from '../domain/model';
 import { findKey, listKeys } from '../repositories/apiKeys';
 import { findPolicy } from '../repositories/quotaPolicies';
-import { countAdmittedSince, countByBucket, listRequestLogs, positionOfLog, type LogPosition, type RequestLog } from '../repositories/requestLogs';
-import { badCursor, decodeLogCursor, decodeNumericCursor, encodeCursor, logCursorPosition, toPage } from './cursor';
+import { countAdmittedSince, countByBucket, listRequestLogs, type RequestLog } from '../repositories/requestLogs';
+import { decodeLogCursor, decodeNumericCursor, encodeCursor, logCursorPosition, toPage } from './cursor';
 
 export interface KeyListFilter {
   q?: string;
@@ -125,7 +125,7 @@ export class KeyReadService {
   async logs(caller: Caller, id: string, page: LogFilter): Promise<Page<RequestLog>> {
     const { db } = this.deps;
     if (!(await findKey(db.knex, caller.workspaceId, id))) throw new NotFoundError('key', id);
-    const after = page.cursor === undefined ? undefined : await this.logPosition(id, page.cursor);
+    const after = page.cursor === undefined ? undefined : decodeLogCursor(page.cursor);
     const logs = await listRequestLogs(db.knex, {
       workspaceId: caller.workspaceId,
       keyId: id,
@@ -134,14 +134,5 @@ export class KeyReadService {
       ...(after ? { after } : {}),
     });
     return toPage(logs, page.limit, logCursorPosition);
-  }
-
-  /** Where a cursor of the key's logs continues; a cursor of the id alone (issued before) is looked up. */
-  private async logPosition(keyId: string, cursor: string): Promise<LogPosition> {
-    const decoded = decodeLogCursor(cursor);
-    if ('createdAt' in decoded) return decoded;
-    const position = await positionOfLog(this.deps.db.knex, keyId, decoded.id);
-    if (!position) throw badCursor();
-    return position;
   }
 }

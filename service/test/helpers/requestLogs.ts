@@ -15,12 +15,12 @@ export interface StoredLog extends RequestLogEntry {
   id: number;
 }
 
-/** Every stored log, opened from its block, in the order written (by id); of one key when given. */
+/** Every stored log, opened from its block, in time order (then by id); of one key when given. */
 export async function readLogs(knex: Knex, where: { keyId?: string | null } = {}): Promise<StoredLog[]> {
   const q = knex<DbLogBlockRow>('request_log_blocks').orderBy('id');
   if (where.keyId !== undefined) q.where('key_id', where.keyId);
   const blocks = (await q) as DbLogBlockRow[];
-  return blocks.flatMap((block) =>
+  const logs = blocks.flatMap((block) =>
     logsOf(block).map((log) => ({
       id: logId(Number(block.id), log.index),
       workspaceId: block.workspace_id,
@@ -33,4 +33,5 @@ export async function readLogs(knex: Knex, where: { keyId?: string | null } = {}
       createdAt: log.createdAt,
     })),
   );
+  return logs.sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
 }
