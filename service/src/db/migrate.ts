@@ -50,11 +50,9 @@ export async function migrateToLatest(db: Database): Promise<string[]> {
 /** Applies pending migrations up to and including `name` (a schema as it was then, for tests of later migrations). */
 export async function migrateUpTo(db: Database, name: string): Promise<void> {
   if (!(name in MIGRATIONS)) throw new Error(`no migration named ${name}`);
-  const names = Object.keys(MIGRATIONS);
-  const done = new Set(await db.knex('keysmith_migrations').pluck('name').catch(() => [] as string[]));
-  for (const next of names.slice(0, names.indexOf(name) + 1)) {
-    if (!done.has(next)) await db.knex.migrate.up({ ...config, name: next });
-  }
+  const pending = await pendingMigrations(db);
+  // Pending ones come in order; none up to `name` is pending when it is applied already.
+  for (const next of pending.slice(0, pending.indexOf(name) + 1)) await db.knex.migrate.up({ ...config, name: next });
 }
 
 /** Names of migrations not yet applied. */
